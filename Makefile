@@ -1,0 +1,41 @@
+# The two commands a new user needs: `make run` and `make test`. Everything else is optional.
+.PHONY: all setup configure build run test test-asan format format-check clean
+
+JOBS ?= $(shell nproc)
+# CI sets CI=true: warnings become errors there.
+WERROR := $(if $(filter true 1 yes,$(CI)),ON,OFF)
+CMAKE_FLAGS ?=
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+build/release/build.ninja: CMakeLists.txt CMakePresets.json | setup
+	cmake --preset release -DFLINT_WERROR=$(WERROR) $(CMAKE_FLAGS)
+
+configure: setup
+	cmake --preset release -DFLINT_WERROR=$(WERROR) $(CMAKE_FLAGS)
+
+build: setup build/release/build.ninja
+	cmake --build build/release -j $(JOBS)
+
+run: build
+	./build/release/bin/flint
+
+test: build
+	ctest --preset release -j $(JOBS)
+
+test-asan: setup
+	cmake --preset asan -DFLINT_WERROR=$(WERROR) $(CMAKE_FLAGS)
+	cmake --build build/asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+format:
+	cmake --build build/release --target format
+
+format-check:
+	cmake --build build/release --target format-check
+
+clean:
+	rm -rf build
