@@ -68,7 +68,8 @@ CudaProbeResult CudaModule::probe() const {
 
 std::vector<std::filesystem::path> cudaModuleCandidates() {
   std::vector<std::filesystem::path> out;
-  if (const char* env = std::getenv("FLINT_CUDA_MODULE"); env && *env) out.emplace_back(env);
+  // An explicit choice is the only candidate, so a wrong path is reported rather than hidden.
+  if (const char* env = std::getenv("FLINT_CUDA_MODULE"); env && *env) return {env};
   const std::string name = FLINT_CUDA_MODULE_NAME;
   if (name.empty()) return out;
   const auto dir = executableDir();
@@ -86,7 +87,8 @@ CudaProbeResult probeCuda() {
   std::string firstError;
   for (const auto& path : candidates) {
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) {
+    // A bare file name is left to the dynamic loader's search path.
+    if (path.has_parent_path() && !std::filesystem::exists(path, ec)) {
       if (firstError.empty()) firstError = "the CUDA backend is not installed (looked for " + path.string() + ")";
       continue;
     }

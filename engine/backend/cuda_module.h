@@ -50,9 +50,9 @@ class CudaModule {
   FlintCudaProbeFn probe_;
 };
 
-// Where the module is looked for, in order: $FLINT_CUDA_MODULE, then next to the running
-// executable in ../lib/flint/ (build and install trees share this layout). Empty when this
-// build has no CUDA backend.
+// Where the module is looked for: $FLINT_CUDA_MODULE alone when set, else ../lib/flint/ next
+// to the running executable (build and install trees share this layout). Empty when this
+// build has no CUDA backend and no override is set.
 std::vector<std::filesystem::path> cudaModuleCandidates();
 
 // Finds, opens and probes the module. Never throws.
