@@ -16,10 +16,12 @@ packages=(
   python3 python3-numpy
 )
 
+# One dpkg-query for all packages keeps the no-op case instant.
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${packages[@]}" 2>/dev/null |
+  awk '$2 == "install" && $4 == "installed" { print $1 }' || true)
 missing=()
 for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+  grep -qx "$p" <<<"$installed" || missing+=("$p")
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
