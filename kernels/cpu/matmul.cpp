@@ -1,0 +1,142 @@
+#include "kernels/cpu/matmul.h"
+
+#include "kernels/cpu/cpu_features.h"
+#include "kernels/cpu/dequant.h"
+
+#include <vector>
+
+namespace flint::kernels {
+namespace {
+
+// Rows per scheduling chunk: enough work to amortise the hand-off, small enough to balance.
+constexpr std::size_t kRowGrain = 16;
+
+// Per-thread buffers that grow and never shrink, so steady-state calls do not allocate.
+// Two of them: the caller's split activations stay alive while its own rows are decoded.
+enum class Scratch { SplitActivations, WeightRow };
+
+float* scratch(Scratch which, std::size_t floats) {
+  thread_local std::vector<float> buffers[2];
+  auto& buffer = buffers[static_cast<int>(which)];
+  if (buffer.size() < floats) buffer.resize(floats);
+  return buffer.data();
+}
+
+// FP4 kernels take activations as [even | odd] halves, matching the nibble order.
+const float* splitEvenOdd(const float* x, std::size_t tokens, std::size_t cols) {
+  const std::size_t half = (cols + 1) / 2;
+  float* out = scratch(Scratch::SplitActivations, tokens * 2 * half);
+  for (std::size_t t = 0; t < tokens; ++t) {
+    const float* xt = x + t * cols;
+    float* even = out + t * 2 * half;
+    float* odd = even + half;
+    for (std::size_t k = 0; k < half; ++k) {
+      even[k] = xt[2 * k];
+      odd[k] = 2 * k + 1 < cols ? xt[2 * k + 1] : 0.0f;
+    }
+  }
+  return out;
+}
+
+void rowsFused(const WeightView& w, const float* x, std::size_t xStride, std::size_t tokens, float* y,
+               std::size_t begin, std::size_t end, const RowDotKernels& k) {
+  const std::size_t cols = w.cols;
+  for (std::size_t r = begin; r < end; ++r) {
+    float* out = y + r;
+    switch (w.format) {
+      case WeightFormat::Fp8Block128: {
+        const auto* data = static_cast<const std::uint8_t*>(w.data) + r * cols;
+        const auto* scales = w.scales + (r / kFp8BlockSize) * ceilDiv(cols, kFp8BlockSize);
+        k.fp8(data, scales, cols, x, xStride, tokens, out, w.rows);
+        break;
+      }
+      case WeightFormat::Fp4Group32: {
+        const auto* data = static_cast<const std::uint8_t*>(w.data) + r * ceilDiv(cols, 2);
+        const auto* scales = w.scales + r * ceilDiv(cols, kFp4GroupSize);
+        k.fp4(data, scales, cols, x, xStride, tokens, out, w.rows);
+        break;
+      }
+      case WeightFormat::BF16:
+        k.bf16(static_cast<const std::uint16_t*>(w.data) + r * cols, cols, x, xStride, tokens, out, w.rows);
+        break;
+      case WeightFormat::F32:
+        k.f32(static_cast<const float*>(w.data) + r * cols, cols, x, xStride, tokens, out, w.rows);
+        break;
+    }
+  }
+}
+
+void rowsDequantized(const WeightView& w, const float* x, std::size_t xStride, std::size_t tokens, float* y,
+                     std::size_t begin, std::size_t end, const RowDotKernels& k) {
+  const std::size_t cols = w.cols;
+  const std::size_t rowFloats = w.format == WeightFormat::Fp4Group32 ? 2 * ceilDiv(cols, 2) : cols;
+  float* row = scratch(Scratch::WeightRow, rowFloats);
+  for (std::size_t r = begin; r < end; ++r) {
+    switch (w.format) {
+      case WeightFormat::Fp8Block128:
+        k.fp8Row(static_cast<const std::uint8_t*>(w.data) + r * cols,
+                 w.scales + (r / kFp8BlockSize) * ceilDiv(cols, kFp8BlockSize), cols, row);
+        break;
+      case WeightFormat::Fp4Group32:
+        k.fp4Row(static_cast<const std::uint8_t*>(w.data) + r * ceilDiv(cols, 2),
+                 w.scales + r * ceilDiv(cols, kFp4GroupSize), cols, row);
+        break;
+      case WeightFormat::BF16:
+        k.bf16Row(static_cast<const std::uint16_t*>(w.data) + r * cols, cols, row);
+        break;
+      case WeightFormat::F32:
+        k.f32(static_cast<const float*>(w.data) + r * cols, cols, x, xStride, tokens, y + r, w.rows);
+        continue;
+    }
+    k.f32(row, rowFloats, x, xStride, tokens, y + r, w.rows);
+  }
+}
+
+}  // namespace
+
+std::size_t WeightView::bytes() const {
+  switch (format) {
+    case WeightFormat::F32: return rows * cols * 4;
+    case WeightFormat::BF16: return rows * cols * 2;
+    case WeightFormat::Fp8Block128:
+      return rows * cols + ceilDiv(rows, kFp8BlockSize) * ceilDiv(cols, kFp8BlockSize);
+    case WeightFormat::Fp4Group32: return rows * ceilDiv(cols, 2) + rows * ceilDiv(cols, kFp4GroupSize);
+  }
+  return 0;
+}
+
+const RowDotKernels& bestRowDotKernels() {
+  static const RowDotKernels& chosen = [&]() -> const RowDotKernels& {
+    const std::string isa = bestKernelIsa(cpuFeatures());
+    const CpuFeatures& f = cpuFeatures();
+    if (isa == "avx512" && f.f16c && f.fma)
+      if (const auto* k = rowDotKernelsAvx512()) return *k;
+    if (f.avx2 && f.fma && f.f16c)
+      if (const auto* k = rowDotKernelsAvx2()) return *k;
+    return rowDotKernelsScalar();
+  }();
+  return chosen;
+}
+
+void matmul(const WeightView& w, const float* x, std::size_t tokens, float* y, ThreadPool* pool,
+            const RowDotKernels& kernels) {
+  if (tokens == 0 || w.rows == 0) return;
+  std::size_t xStride = w.cols;
+  if (w.format == WeightFormat::Fp4Group32) {
+    x = splitEvenOdd(x, tokens, w.cols);
+    xStride = 2 * ceilDiv(w.cols, 2);
+  }
+  const bool fused = tokens <= kFusedTokens;
+  auto job = [&](std::size_t begin, std::size_t end) {
+    if (fused)
+      rowsFused(w, x, xStride, tokens, y, begin, end, kernels);
+    else
+      rowsDequantized(w, x, xStride, tokens, y, begin, end, kernels);
+  };
+  if (pool)
+    pool->parallelFor(w.rows, kRowGrain, job);
+  else
+    job(0, w.rows);
+}
+
+}  // namespace flint::kernels

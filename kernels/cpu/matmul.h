@@ -1,0 +1,35 @@
+#pragma once
+// y = x · Wᵀ with W kept in its checkpoint format (FP8 128x128 block-scaled, FP4 1x32
+// group-scaled, BF16, F32) and dequantized on the fly. One call serves decode (one token)
+// and prefill (many tokens): few tokens decode the weights in registers per token run;
+// many tokens dequantize each weight row once into a per-thread scratch row.
+#include "kernels/cpu/row_dot.h"
+#include "kernels/cpu/thread_pool.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace flint::kernels {
+
+enum class WeightFormat { F32, BF16, Fp8Block128, Fp4Group32 };
+
+struct WeightView {
+  WeightFormat format = WeightFormat::F32;
+  const void* data = nullptr;            // [rows, cols] row-major; FP4: [rows, ceil(cols/2)] bytes
+  const std::uint8_t* scales = nullptr;  // E8M0. FP8: [ceil(rows/128), ceil(cols/128)];
+                                         // FP4: [rows, ceil(cols/32)]
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+
+  // Bytes one full pass reads: weights plus scales.
+  std::size_t bytes() const;
+};
+
+// The row kernels for this CPU (AVX-512, else AVX2, else scalar), chosen once.
+const RowDotKernels& bestRowDotKernels();
+
+// y[t * rows + r] = sum_c W[r, c] * x[t * cols + c] for t < tokens. `pool` may be null.
+void matmul(const WeightView& w, const float* x, std::size_t tokens, float* y, ThreadPool* pool,
+            const RowDotKernels& kernels = bestRowDotKernels());
+
+}  // namespace flint::kernels

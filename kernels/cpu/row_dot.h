@@ -1,0 +1,43 @@
+#pragma once
+// Dot products of ONE quantized weight row with a few activation rows, dequantizing on the
+// fly, plus whole-row dequantization for batches too large to decode per token. One table
+// per ISA (scalar, AVX2, AVX-512); matmul.cpp picks one at start-up.
+//
+// Shapes: a weight row has `cols` elements. FP8 rows take their ceil(cols/128) E8M0 block
+// scales; FP4 rows take ceil(cols/32) group scales and the activations split into even and
+// odd elements (xEven[k] = x[2k], xOdd[k] = x[2k+1]), which matches the nibble order and
+// saves an interleave per byte. Activation row t starts at x + t * xStride; result t goes
+// to out[t * outStride].
+#include <cstddef>
+#include <cstdint>
+
+namespace flint::kernels {
+
+// The fused kernels take at most this many activation rows at once.
+inline constexpr std::size_t kFusedTokens = 4;
+
+struct RowDotKernels {
+  const char* isa;
+  void (*fp8)(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, const float* x,
+              std::size_t xStride, std::size_t tokens, float* out, std::size_t outStride);
+  // x points at [xEven (ceil(cols/2)) | xOdd (ceil(cols/2))] for each token.
+  void (*fp4)(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, const float* x,
+              std::size_t xStride, std::size_t tokens, float* out, std::size_t outStride);
+  void (*bf16)(const std::uint16_t* w, std::size_t cols, const float* x, std::size_t xStride,
+               std::size_t tokens, float* out, std::size_t outStride);
+  // Any number of tokens.
+  void (*f32)(const float* w, std::size_t cols, const float* x, std::size_t xStride,
+              std::size_t tokens, float* out, std::size_t outStride);
+  void (*fp8Row)(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, float* out);
+  // Writes the split layout [even | odd], 2 * ceil(cols/2) floats (an odd cols pads a zero),
+  // to be dotted with split activations.
+  void (*fp4Row)(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, float* out);
+  void (*bf16Row)(const std::uint16_t* w, std::size_t cols, float* out);
+};
+
+const RowDotKernels& rowDotKernelsScalar();
+// Null when this build or this CPU cannot run them.
+const RowDotKernels* rowDotKernelsAvx2();
+const RowDotKernels* rowDotKernelsAvx512();
+
+}  // namespace flint::kernels

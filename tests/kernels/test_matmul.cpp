@@ -1,0 +1,166 @@
+// Every row-kernel ISA against the scalar dequant reference, on random data (never zeros),
+// odd shapes with tail blocks, few and many tokens, with and without the thread pool.
+#include "kernels/cpu/dequant.h"
+#include "kernels/cpu/matmul.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace flint::kernels {
+namespace {
+
+// fp32 accumulation in a different order than the double reference: the error bound is
+// relative to sum |w*x| (what cancellation can cost), scaled by a generous count of ulps.
+constexpr double kRelativeTolerance = 2e-6;
+
+struct Case {
+  WeightFormat format;
+  std::size_t rows, cols, tokens;
+};
+
+struct Weights {
+  std::vector<std::uint8_t> bytes;
+  std::vector<std::uint8_t> scales;
+  std::vector<float> dense;  // the scalar reference's dequantization, [rows, cols]
+  WeightView view;
+};
+
+Weights makeWeights(WeightFormat format, std::size_t rows, std::size_t cols, std::mt19937& rng) {
+  Weights w;
+  std::uniform_int_distribution<int> byte(0, 255), scale(118, 132);
+  w.dense.resize(rows * cols);
+  w.view = {format, nullptr, nullptr, rows, cols};
+  switch (format) {
+    case WeightFormat::Fp8Block128: {
+      w.bytes.resize(rows * cols);
+      for (auto& b : w.bytes) {
+        do b = std::uint8_t(byte(rng));
+        while ((b & 0x7f) == 0x7f);  // NaN codes never appear in weights
+      }
+      w.scales.resize(ceilDiv(rows, 128) * ceilDiv(cols, 128));
+      for (auto& s : w.scales) s = std::uint8_t(scale(rng));
+      dequantFp8BlockScalar(w.bytes.data(), w.scales.data(), rows, cols, w.dense.data());
+      break;
+    }
+    case WeightFormat::Fp4Group32: {
+      w.bytes.resize(rows * ceilDiv(cols, 2));
+      for (auto& b : w.bytes) b = std::uint8_t(byte(rng));
+      w.scales.resize(rows * ceilDiv(cols, 32));
+      for (auto& s : w.scales) s = std::uint8_t(scale(rng));
+      dequantFp4GroupScalar(w.bytes.data(), w.scales.data(), rows, cols, w.dense.data());
+      break;
+    }
+    case WeightFormat::BF16: {
+      std::vector<std::uint16_t> halves(rows * cols);
+      std::normal_distribution<float> normal;
+      for (auto& h : halves) {
+        const float f = normal(rng);
+        std::uint32_t bits;
+        std::memcpy(&bits, &f, 4);
+        h = std::uint16_t(bits >> 16);
+      }
+      w.bytes.resize(halves.size() * 2);
+      std::memcpy(w.bytes.data(), halves.data(), w.bytes.size());
+      dequantBf16Scalar(halves.data(), halves.size(), w.dense.data());
+      break;
+    }
+    case WeightFormat::F32: {
+      std::normal_distribution<float> normal;
+      for (auto& f : w.dense) f = normal(rng);
+      w.bytes.resize(w.dense.size() * 4);
+      std::memcpy(w.bytes.data(), w.dense.data(), w.bytes.size());
+      break;
+    }
+  }
+  w.view.data = w.bytes.data();
+  w.view.scales = w.scales.empty() ? nullptr : w.scales.data();
+  return w;
+}
+
+std::vector<const RowDotKernels*> allKernels() {
+  std::vector<const RowDotKernels*> out = {&rowDotKernelsScalar()};
+  const std::string best = bestRowDotKernels().isa;
+  // Only ISAs this CPU runs: AVX2 wherever AVX-512 is chosen, and the chosen one itself.
+  if (best == "avx512" || best == "avx2") out.push_back(rowDotKernelsAvx2());
+  if (best == "avx512") out.push_back(rowDotKernelsAvx512());
+  return out;
+}
+
+const char* formatName(WeightFormat f) {
+  switch (f) {
+    case WeightFormat::F32: return "f32";
+    case WeightFormat::BF16: return "bf16";
+    case WeightFormat::Fp8Block128: return "fp8";
+    case WeightFormat::Fp4Group32: return "fp4";
+  }
+  return "?";
+}
+
+void checkCase(const Case& c, ThreadPool* pool) {
+  std::mt19937 rng(unsigned(c.rows * 7919 + c.cols * 31 + c.tokens));
+  const Weights w = makeWeights(c.format, c.rows, c.cols, rng);
+  std::vector<float> x(c.tokens * c.cols);
+  std::normal_distribution<float> normal;
+  for (auto& v : x) v = normal(rng);
+
+  for (const RowDotKernels* k : allKernels()) {
+    std::vector<float> y(c.tokens * c.rows, NAN);
+    matmul(w.view, x.data(), c.tokens, y.data(), pool, *k);
+    for (std::size_t t = 0; t < c.tokens; ++t)
+      for (std::size_t r = 0; r < c.rows; ++r) {
+        double ref = 0, magnitude = 0;
+        for (std::size_t i = 0; i < c.cols; ++i) {
+          const double p = double(w.dense[r * c.cols + i]) * x[t * c.cols + i];
+          ref += p;
+          magnitude += std::fabs(p);
+        }
+        const double got = y[t * c.rows + r];
+        ASSERT_NEAR(got, ref, kRelativeTolerance * magnitude + 1e-30)
+            << k->isa << " " << formatName(c.format) << " rows=" << c.rows << " cols=" << c.cols
+            << " tokens=" << c.tokens << " at t=" << t << " r=" << r;
+      }
+  }
+}
+
+TEST(Matmul, EveryIsaMatchesTheScalarDequantReference) {
+  for (WeightFormat f : {WeightFormat::Fp8Block128, WeightFormat::Fp4Group32, WeightFormat::BF16, WeightFormat::F32})
+    for (std::size_t cols : {1, 7, 31, 32, 33, 127, 128, 129, 300, 1024})
+      for (std::size_t rows : {1, 17, 130})
+        for (std::size_t tokens : {1, 3, 4, 5, 9}) checkCase({f, rows, cols, tokens}, nullptr);
+}
+
+TEST(Matmul, ThreadPoolGivesIdenticalResults) {
+  ThreadPool pool(3);
+  std::mt19937 rng(7);
+  for (WeightFormat f : {WeightFormat::Fp8Block128, WeightFormat::Fp4Group32})
+    for (std::size_t tokens : {1, 6}) {
+      const Weights w = makeWeights(f, 257, 384, rng);
+      std::vector<float> x(tokens * 384);
+      std::normal_distribution<float> normal;
+      for (auto& v : x) v = normal(rng);
+      std::vector<float> serial(tokens * 257), parallel(tokens * 257);
+      matmul(w.view, x.data(), tokens, serial.data(), nullptr);
+      matmul(w.view, x.data(), tokens, parallel.data(), &pool);
+      EXPECT_EQ(serial, parallel) << "rows are independent, so threading must not change a bit";
+      checkCase({f, 257, 384, tokens}, &pool);
+    }
+}
+
+TEST(Matmul, ReportsBytesRead) {
+  EXPECT_EQ((WeightView{WeightFormat::Fp8Block128, nullptr, nullptr, 256, 300}.bytes()), 256u * 300 + 2 * 3);
+  EXPECT_EQ((WeightView{WeightFormat::Fp4Group32, nullptr, nullptr, 4, 65}.bytes()), 4u * 33 + 4 * 3);
+  EXPECT_EQ((WeightView{WeightFormat::BF16, nullptr, nullptr, 3, 5}.bytes()), 30u);
+}
+
+TEST(Matmul, ChoosesTheWidestIsaThisCpuRuns) {
+  const std::string isa = bestRowDotKernels().isa;
+  EXPECT_TRUE(isa == "avx512" || isa == "avx2" || isa == "scalar") << isa;
+}
+
+}  // namespace
+}  // namespace flint::kernels
