@@ -46,7 +46,7 @@ void rowsFused(const WeightView& w, const float* x, std::size_t xStride, std::si
     switch (w.format) {
       case WeightFormat::Fp8Block128: {
         const auto* data = static_cast<const std::uint8_t*>(w.data) + r * cols;
-        const auto* scales = w.scales + (r / kFp8BlockSize) * ceilDiv(cols, kFp8BlockSize);
+        const auto* scales = w.scales + ((r + w.scaleRowOffset) / kFp8BlockSize) * ceilDiv(cols, kFp8BlockSize);
         k.fp8(data, scales, cols, x, xStride, tokens, out, w.rows);
         break;
       }
@@ -75,7 +75,8 @@ void rowsDequantized(const WeightView& w, const float* x, std::size_t xStride, s
     switch (w.format) {
       case WeightFormat::Fp8Block128:
         k.fp8Row(static_cast<const std::uint8_t*>(w.data) + r * cols,
-                 w.scales + (r / kFp8BlockSize) * ceilDiv(cols, kFp8BlockSize), cols, row);
+                 w.scales + ((r + w.scaleRowOffset) / kFp8BlockSize) * ceilDiv(cols, kFp8BlockSize), cols,
+                 row);
         break;
       case WeightFormat::Fp4Group32:
         k.fp4Row(static_cast<const std::uint8_t*>(w.data) + r * ceilDiv(cols, 2),
@@ -103,6 +104,27 @@ std::size_t WeightView::bytes() const {
     case WeightFormat::Fp4Group32: return rows * ceilDiv(cols, 2) + rows * ceilDiv(cols, kFp4GroupSize);
   }
   return 0;
+}
+
+WeightView rowsOf(const WeightView& w, std::size_t begin, std::size_t count) {
+  WeightView v = w;
+  v.rows = count;
+  switch (w.format) {
+    case WeightFormat::F32: v.data = static_cast<const float*>(w.data) + begin * w.cols; break;
+    case WeightFormat::BF16: v.data = static_cast<const std::uint16_t*>(w.data) + begin * w.cols; break;
+    case WeightFormat::Fp8Block128: {
+      const std::size_t first = begin + w.scaleRowOffset;
+      v.data = static_cast<const std::uint8_t*>(w.data) + begin * w.cols;
+      v.scales = w.scales + (first / kFp8BlockSize) * ceilDiv(w.cols, kFp8BlockSize);
+      v.scaleRowOffset = first % kFp8BlockSize;
+      break;
+    }
+    case WeightFormat::Fp4Group32:
+      v.data = static_cast<const std::uint8_t*>(w.data) + begin * ceilDiv(w.cols, 2);
+      v.scales = w.scales + begin * ceilDiv(w.cols, kFp4GroupSize);
+      break;
+  }
+  return v;
 }
 
 const RowDotKernels& bestRowDotKernels() {

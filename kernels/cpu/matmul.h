@@ -20,10 +20,16 @@ struct WeightView {
                                          // FP4: [rows, ceil(cols/32)]
   std::size_t rows = 0;
   std::size_t cols = 0;
+  // FP8 only: the first row's index inside the scale grid, for a view of rows [begin, end)
+  // of a larger weight whose `begin` is not a multiple of 128 (see rowsOf()).
+  std::size_t scaleRowOffset = 0;
 
   // Bytes one full pass reads: weights plus scales.
   std::size_t bytes() const;
 };
+
+// Rows [begin, begin + count) of `w` as a weight of their own.
+WeightView rowsOf(const WeightView& w, std::size_t begin, std::size_t count);
 
 // The row kernels for this CPU (AVX-512, else AVX2, else scalar), chosen once.
 const RowDotKernels& bestRowDotKernels();

@@ -93,10 +93,14 @@ std::vector<const RowDotKernels*> allKernels() {
 
 const char* formatName(WeightFormat f) {
   switch (f) {
-    case WeightFormat::F32: return "f32";
-    case WeightFormat::BF16: return "bf16";
-    case WeightFormat::Fp8Block128: return "fp8";
-    case WeightFormat::Fp4Group32: return "fp4";
+    case WeightFormat::F32:
+      return "f32";
+    case WeightFormat::BF16:
+      return "bf16";
+    case WeightFormat::Fp8Block128:
+      return "fp8";
+    case WeightFormat::Fp4Group32:
+      return "fp4";
   }
   return "?";
 }
@@ -128,7 +132,8 @@ void checkCase(const Case& c, ThreadPool* pool) {
 }
 
 TEST(Matmul, EveryIsaMatchesTheScalarDequantReference) {
-  for (WeightFormat f : {WeightFormat::Fp8Block128, WeightFormat::Fp4Group32, WeightFormat::BF16, WeightFormat::F32})
+  for (WeightFormat f :
+       {WeightFormat::Fp8Block128, WeightFormat::Fp4Group32, WeightFormat::BF16, WeightFormat::F32})
     for (std::size_t cols : {1, 7, 31, 32, 33, 127, 128, 129, 300, 1024})
       for (std::size_t rows : {1, 17, 130})
         for (std::size_t tokens : {1, 3, 4, 5, 9}) checkCase({f, rows, cols, tokens}, nullptr);
@@ -151,9 +156,29 @@ TEST(Matmul, ThreadPoolGivesIdenticalResults) {
     }
 }
 
+TEST(Matmul, RowsOfAViewMatchTheWholeWeight) {
+  std::mt19937 rng(11);
+  for (WeightFormat f : {WeightFormat::Fp8Block128, WeightFormat::Fp4Group32, WeightFormat::BF16})
+    for (std::size_t begin : {0, 64, 130}) {
+      const Weights w = makeWeights(f, 300, 256, rng);
+      std::vector<float> x(256);
+      std::normal_distribution<float> normal;
+      for (auto& v : x) v = normal(rng);
+      std::vector<float> whole(300), part(100);
+      matmul(w.view, x.data(), 1, whole.data(), nullptr);
+      // A view of a view: offsets inside the FP8 scale grid must add up.
+      const WeightView outer = rowsOf(w.view, begin / 2, 170);
+      matmul(rowsOf(outer, begin - begin / 2, 100), x.data(), 1, part.data(), nullptr);
+      for (std::size_t r = 0; r < 100; ++r)
+        ASSERT_EQ(part[r], whole[begin + r]) << formatName(f) << " " << begin;
+    }
+}
+
 TEST(Matmul, ReportsBytesRead) {
-  EXPECT_EQ((WeightView{WeightFormat::Fp8Block128, nullptr, nullptr, 256, 300}.bytes()), 256u * 300 + 2 * 3);
-  EXPECT_EQ((WeightView{WeightFormat::Fp4Group32, nullptr, nullptr, 4, 65}.bytes()), 4u * 33 + 4 * 3);
+  EXPECT_EQ((WeightView{WeightFormat::Fp8Block128, nullptr, nullptr, 256, 300}.bytes()),
+            256u * 300 + 2 * 3);
+  EXPECT_EQ((WeightView{WeightFormat::Fp4Group32, nullptr, nullptr, 4, 65}.bytes()),
+            4u * 33 + 4 * 3);
   EXPECT_EQ((WeightView{WeightFormat::BF16, nullptr, nullptr, 3, 5}.bytes()), 30u);
 }
 

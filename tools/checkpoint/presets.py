@@ -124,6 +124,32 @@ PRESETS = {
         "drafter": "mtp",
         "shards": 2,
     },
+    # Golden-logit fixtures (tools/reference): the real sliding_window of 128 and prompts of a
+    # few hundred tokens. Layer 2 is an HCA layer at ratio 16 so a prompt holds many of its
+    # compressed entries (ratio 128 gives only a few); 1 hash layer, 4 hc streams.
+    "window128": {
+        "config": {
+            "vocab_size": 384,
+            "hidden_size": 256,
+            "num_hidden_layers": 4,
+            "num_attention_heads": 4,
+            "q_lora_rank": 128,
+            "o_groups": 2,
+            "o_lora_rank": 128,
+            "moe_intermediate_size": 128,
+            "n_routed_experts": 8,
+            "num_experts_per_tok": 2,
+            "num_hash_layers": 1,
+            "sliding_window": 128,
+            "index_n_heads": 4,
+            "index_head_dim": 64,
+            "index_topk": 16,
+            "hc_mult": 4,
+        },
+        "layer_ratios": [4, 128, 16, 0],
+        "drafter": "none",
+        "shards": 2,
+    },
 }
 
 DSPARK_FIELDS = (

@@ -1,0 +1,87 @@
+#include "engine/model/moe.h"
+
+#include "kernels/cpu/vector_ops.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace flint::engine {
+namespace {
+
+float* grow(std::vector<float>& v, std::size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+}  // namespace
+
+void Moe::runExpert(const LinearContext& ctx, const MoeShape& s, const ExpertWeights& e,
+                    const float* x, const float* tokenWeights, std::size_t tokens, float* y) {
+  float* g = grow(h_, tokens * s.intermediate);
+  float* u = grow(u_, tokens * s.intermediate);
+  linear(ctx, e.w1, x, tokens, g);
+  linear(ctx, e.w3, x, tokens, u);
+  for (std::size_t i = 0; i < tokens * s.intermediate; ++i) {
+    const float up = std::clamp(u[i], -s.swigluLimit, s.swigluLimit);
+    g[i] = kernels::silu(std::min(g[i], s.swigluLimit)) * up;
+    // Routing weights apply before the down projection, where the reference's FP8 input
+    // rounding of w2 sees them.
+    if (tokenWeights) g[i] *= tokenWeights[i / s.intermediate];
+  }
+  store(ctx, g, tokens * s.intermediate);
+  linear(ctx, e.w2, g, tokens, y);
+}
+
+void Moe::forward(const LinearContext& outer, const MoeShape& s, const MoeWeights& w,
+                  ExpertStore& experts, std::size_t layer, const float* x, const std::int32_t* ids,
+                  std::size_t tokens, float* out) {
+  LinearContext ctx = outer;
+  ctx.scratch = &linearScratch_;
+  const std::size_t E = s.experts, k = s.topK, d = s.hidden;
+  float* logits = grow(logits_, tokens * E);
+  kernels::matmul(w.gate, x, tokens, logits, ctx.pool);  // BF16 gate, fp32 math, no rounding
+
+  routes_.resize(E);
+  for (auto& r : routes_) r.clear();
+  chosen_.resize(k);
+  weights_.resize(E);
+  for (std::size_t t = 0; t < tokens; ++t) {
+    float* score = logits + t * E;
+    for (std::size_t e = 0; e < E; ++e) score[e] = std::sqrt(kernels::softplus(score[e]));
+    if (!w.tid2eid.empty()) {
+      std::copy_n(w.tid2eid.data() + std::size_t(ids[t]) * k, k, chosen_.data());
+    } else {
+      for (std::size_t e = 0; e < E; ++e)
+        weights_[e] = score[e] + w.bias[e];  // bias picks, never weighs
+      kernels::topK(weights_.data(), E, k, chosen_.data());
+    }
+    float total = 0;
+    for (std::int32_t e : chosen_) total += score[e];
+    for (std::int32_t e : chosen_) {
+      const float weight = (s.normalize ? score[e] / total : score[e]) * s.routedScale;
+      routes_[std::size_t(e)].push_back({t, weight});
+    }
+  }
+
+  // The shared expert sees every token; each routed expert only its own, gathered.
+  runExpert(ctx, s, w.shared, x, nullptr, tokens, out);
+  for (std::size_t e = 0; e < E; ++e) {
+    const auto& route = routes_[e];
+    if (route.empty()) continue;
+    float* gathered = grow(gathered_, route.size() * d);
+    float* tokenWeights = grow(routeWeights_, route.size());
+    for (std::size_t i = 0; i < route.size(); ++i) {
+      std::copy_n(x + route[i].first * d, d, gathered + i * d);
+      tokenWeights[i] = route[i].second;
+    }
+    float* y = grow(y_, route.size() * d);
+    runExpert(ctx, s, experts.expert(layer, e), gathered, tokenWeights, route.size(), y);
+    for (std::size_t i = 0; i < route.size(); ++i) {
+      float* o = out + route[i].first * d;
+      for (std::size_t j = 0; j < d; ++j) o[j] += y[i * d + j];
+    }
+  }
+  store(ctx, out, tokens * d);
+}
+
+}  // namespace flint::engine

@@ -1,0 +1,108 @@
+#include "engine/model/transformer.h"
+
+#include "kernels/cpu/quant_formats.h"
+#include "kernels/cpu/vector_ops.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace flint::engine {
+namespace {
+
+float* grow(std::vector<float>& v, std::size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+}  // namespace
+
+Transformer::Transformer(ModelFiles files, kernels::ThreadPool* pool)
+    : files_(std::move(files)),
+      weights_(bindModelWeights(files_)),
+      pool_(pool),
+      resident_(weights_),
+      experts_(&resident_) {
+  const ModelConfig& c = files_.config;
+  hyper_ = {std::size_t(c.hcMult), std::size_t(c.hiddenSize), int(c.hcSinkhornIters),
+            float(c.hcEps), float(c.rmsNormEps)};
+  moeShape_ = {std::size_t(c.hiddenSize),
+               std::size_t(c.moeIntermediateSize),
+               std::size_t(c.nRoutedExperts),
+               std::size_t(c.numExpertsPerTok),
+               float(c.routedScalingFactor),
+               float(c.swigluLimit),
+               c.normTopkProb};
+  const AttentionShape shape = attentionShape(c);
+  attention_.reserve(weights_.layers.size());
+  for (std::size_t l = 0; l < weights_.layers.size(); ++l) {
+    const std::int64_t ratio = weights_.layers[l].ratio;
+    attention_.emplace_back(shape, weights_.layers[l].attn, ratio, ropeTableFor(c, ratio));
+  }
+}
+
+SessionCache Transformer::newCache() const {
+  SessionCache cache;
+  cache.layers.resize(attention_.size());
+  for (std::size_t l = 0; l < attention_.size(); ++l) attention_[l].initCache(cache.layers[l]);
+  return cache;
+}
+
+void Transformer::forward(std::span<const std::int32_t> ids, SessionCache& cache, Numerics numerics,
+                          bool allPositions, std::vector<float>& logits) {
+  const ModelConfig& c = files_.config;
+  const std::size_t tokens = ids.size(), d = hyper_.hidden, n = hyper_.streams;
+  if (tokens == 0) throw std::invalid_argument("no tokens to run");
+  for (std::int32_t id : ids)
+    if (id < 0 || id >= c.vocabSize)
+      throw std::invalid_argument("token id " + std::to_string(id) +
+                                  " is outside the vocabulary (0.." +
+                                  std::to_string(c.vocabSize - 1) + ")");
+  if (cache.length + std::int64_t(tokens) > c.maxPositionEmbeddings)
+    throw std::invalid_argument(
+        "the sequence would be " + std::to_string(cache.length + std::int64_t(tokens)) +
+        " tokens long; this model's limit is " + std::to_string(c.maxPositionEmbeddings));
+
+  const LinearContext ctx{numerics, pool_, nullptr};
+  float* X = grow(X_, tokens * n * d);
+  float* res = grow(res_, tokens * n * d);
+  float* y = grow(y_, tokens * d);
+  float* sub = grow(sub_, tokens * d);
+  float* post = grow(post_, tokens * n);
+  float* comb = grow(comb_, tokens * n * n);
+
+  for (std::size_t t = 0; t < tokens; ++t)
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t k = 0; k < d; ++k)
+        X[(t * n + i) * d + k] = kernels::bf16ToF32(weights_.embed[std::size_t(ids[t]) * d + k]);
+
+  auto subLayer = [&](const HyperConnectionWeights& hc, const std::vector<float>& norm,
+                      auto&& body) {
+    hcPre(hyper_, hc, X, tokens, y, post, comb, pool_, hcScratch_);
+    store(ctx, y, tokens * d);
+    rmsNormRows(ctx, y, tokens, d, norm.data(), hyper_.normEps);
+    body();
+    std::copy(X, X + tokens * n * d, res);
+    hcPost(hyper_, sub, res, post, comb, tokens, X);
+    store(ctx, X, tokens * n * d);
+  };
+
+  for (std::size_t l = 0; l < weights_.layers.size(); ++l) {
+    const BlockWeights& layer = weights_.layers[l];
+    subLayer(layer.hcAttn, layer.attnNorm,
+             [&] { attention_[l].forward(ctx, y, tokens, cache.length, cache.layers[l], sub); });
+    subLayer(layer.hcFfn, layer.ffnNorm, [&] {
+      moe_.forward(ctx, moeShape_, layer.moe, *experts_, l, y, ids.data(), tokens, sub);
+    });
+  }
+  cache.length += std::int64_t(tokens);
+
+  // Only the rows whose logits are wanted go through the head.
+  const std::size_t first = allPositions ? 0 : tokens - 1, rows = tokens - first;
+  hcHead(hyper_, weights_.hcHead, X + first * n * d, rows, y, pool_, hcScratch_);
+  store(ctx, y, rows * d);
+  rmsNormRows(ctx, y, rows, d, weights_.norm.data(), hyper_.normEps);
+  logits.resize(rows * std::size_t(c.vocabSize));
+  kernels::matmul(weights_.head, y, rows, logits.data(), pool_);
+}
+
+}  // namespace flint::engine

@@ -1,0 +1,59 @@
+#pragma once
+// The DeepSeek-V4 backbone on the CPU (deepseek-v4.md §3): embed, hc streams, the blocks
+// (mHC around attention and MoE), hc_head, final norm, fp32 head. Prefill and decode are the
+// same call: tokens are appended to a SessionCache, so decoding after a prefill computes
+// what one longer prefill would.
+#include "engine/cache/session_cache.h"
+#include "engine/experts/expert_store.h"
+#include "engine/model/attention.h"
+#include "engine/model/hyper_connections.h"
+#include "engine/model/model_files.h"
+#include "engine/model/model_weights.h"
+#include "engine/model/moe.h"
+#include "engine/model/numerics.h"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace flint::engine {
+
+class Transformer {
+ public:
+  // Takes the opened, validated files; binds weights (no bulk copies). `pool` may be null.
+  Transformer(ModelFiles files, kernels::ThreadPool* pool);
+  Transformer(const Transformer&) = delete;
+  Transformer& operator=(const Transformer&) = delete;
+
+  const ModelConfig& config() const { return files_.config; }
+  const ModelFiles& files() const { return files_; }
+
+  SessionCache newCache() const;
+
+  // Runs `ids` at positions cache.length... and appends them to the cache. Writes float32
+  // logits for every new position ([ids.size(), vocab]) when `allPositions`, else for the last
+  // one only ([1, vocab]). Throws std::invalid_argument for an id outside the vocabulary or a
+  // sequence longer than max_position_embeddings.
+  void forward(std::span<const std::int32_t> ids, SessionCache& cache, Numerics numerics,
+               bool allPositions, std::vector<float>& logits);
+
+  // Use another store for the routed experts (the default keeps all of them mapped).
+  void setExpertStore(ExpertStore* store) { experts_ = store ? store : &resident_; }
+
+ private:
+  ModelFiles files_;
+  ModelWeights weights_;
+  kernels::ThreadPool* pool_;
+  HyperShape hyper_;
+  MoeShape moeShape_;
+  std::vector<Attention> attention_;
+  Moe moe_;
+  ResidentExpertStore resident_;
+  ExpertStore* experts_;
+
+  // [tokens, streams, hidden] residual, its copy, and per-token sub-layer buffers.
+  std::vector<float> X_, res_, y_, sub_, post_, comb_, hcScratch_;
+};
+
+}  // namespace flint::engine

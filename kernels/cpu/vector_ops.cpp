@@ -1,0 +1,113 @@
+#include "kernels/cpu/vector_ops.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <numeric>
+
+namespace flint::kernels {
+
+void rmsNorm(const float* x, const float* w, std::size_t n, float eps, float* out) {
+  double sum = 0;  // a double sum keeps long rows (hc_pre flattens 4 x d) order-insensitive
+  for (std::size_t i = 0; i < n; ++i) sum += double(x[i]) * x[i];
+  const float r = 1.0f / std::sqrt(float(sum / double(n)) + eps);
+  for (std::size_t i = 0; i < n; ++i) out[i] = (w ? w[i] : 1.0f) * (x[i] * r);
+}
+
+void rotatePairs(float* x, const float* cos, const float* sin, std::size_t pairs, bool conjugate) {
+  for (std::size_t i = 0; i < pairs; ++i) {
+    const float a = x[2 * i], b = x[2 * i + 1];
+    const float s = conjugate ? -sin[i] : sin[i];
+    x[2 * i] = a * cos[i] - b * s;
+    x[2 * i + 1] = a * s + b * cos[i];
+  }
+}
+
+void softmax(float* x, std::size_t n) {
+  if (n == 0) return;
+  const float m = *std::max_element(x, x + n);
+  float sum = 0;
+  for (std::size_t i = 0; i < n; ++i) sum += (x[i] = std::exp(x[i] - m));
+  for (std::size_t i = 0; i < n; ++i) x[i] /= sum;
+}
+
+float silu(float x) { return x / (1.0f + std::exp(-x)); }
+
+float softplus(float x) {
+  // log(1 + e^x) without overflow; torch switches to x above 20 as well.
+  return x > 20.0f ? x : std::log1p(std::exp(x));
+}
+
+void hadamardNormalized(float* x, std::size_t n) {
+  for (std::size_t len = 1; len < n; len <<= 1)
+    for (std::size_t i = 0; i < n; i += 2 * len)
+      for (std::size_t j = i; j < i + len; ++j) {
+        const float a = x[j], b = x[j + len];
+        x[j] = a + b;
+        x[j + len] = a - b;
+      }
+  const float scale = 1.0f / std::sqrt(float(n));
+  for (std::size_t i = 0; i < n; ++i) x[i] *= scale;
+}
+
+void topK(const float* values, std::size_t n, std::size_t k, std::int32_t* out) {
+  k = std::min(k, n);
+  thread_local std::vector<std::int32_t> order;
+  order.resize(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(k), order.end(),
+                    [&](std::int32_t a, std::int32_t b) {
+                      return values[a] > values[b] || (values[a] == values[b] && a < b);
+                    });
+  std::copy(order.begin(), order.begin() + std::ptrdiff_t(k), out);
+}
+
+void roundToBf16(float* x, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t bits = std::bit_cast<std::uint32_t>(x[i]);
+    if ((bits & 0x7f800000u) != 0x7f800000u) bits += 0x7fffu + ((bits >> 16) & 1u);
+    x[i] = std::bit_cast<float>(bits & 0xffff0000u);
+  }
+}
+
+namespace {
+
+// Rounds |v| (already divided by the block scale, so |v| <= qmax) to the nearest value of a
+// minifloat with `mantissaBits` and minimum normal exponent `minExp`, ties to even.
+float roundMinifloat(float v, int mantissaBits, int minExp) {
+  if (v == 0.0f || !std::isfinite(v)) return v;
+  int e = std::ilogb(v);
+  e = std::max(e, minExp);  // subnormals share the smallest exponent's spacing
+  const float step = std::ldexp(1.0f, e - mantissaBits);
+  return std::nearbyint(v / step) * step;
+}
+
+void fakeQuant(float* x, std::size_t n, std::size_t block, float qmax, float amaxFloor, int mantissaBits,
+               int minExp) {
+  for (std::size_t b = 0; b < n; b += block) {
+    const std::size_t end = std::min(n, b + block);
+    float amax = amaxFloor;
+    for (std::size_t i = b; i < end; ++i) amax = std::max(amax, std::fabs(x[i]));
+    // 2^ceil(log2(amax / qmax)) exactly: frexp gives ratio = m * 2^e with m in [0.5, 1), and an
+    // exact power of two (m == 0.5) is its own scale.
+    int e = 0;
+    const float m = std::frexp(amax / qmax, &e);
+    const float scale = std::ldexp(1.0f, m == 0.5f ? e - 1 : e);
+    for (std::size_t i = b; i < end; ++i) {
+      const float q = std::clamp(x[i] / scale, -qmax, qmax);
+      x[i] = roundMinifloat(q, mantissaBits, minExp) * scale;
+    }
+  }
+}
+
+}  // namespace
+
+void fakeQuantE4m3(float* x, std::size_t n, std::size_t block) {
+  fakeQuant(x, n, block, 448.0f, 1e-4f, 3, -6);
+}
+
+void fakeQuantE2m1(float* x, std::size_t n, std::size_t block) {
+  fakeQuant(x, n, block, 6.0f, 6.0f * 0x1p-126f, 1, 0);
+}
+
+}  // namespace flint::kernels
