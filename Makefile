@@ -24,6 +24,7 @@ run: build
 	./build/release/bin/flint
 
 test: build
+	@scripts/fetch_test_data.sh
 	ctest --preset release -j $(JOBS)
 
 test-asan: setup

@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+namespace flint::engine {
+class Tokenizer;
+}
+
 namespace flint::cli {
 
 struct CommandContext {
@@ -30,6 +34,19 @@ const std::vector<Command>& commandTable();
 int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // The commands.
+int runInspect(const ParsedArgs& args, CommandContext& ctx);
 int runDoctor(const ParsedArgs& args, CommandContext& ctx);
+int runExport(const ParsedArgs& args, CommandContext& ctx);
+int runImport(const ParsedArgs& args, CommandContext& ctx);
+int runTokenize(const ParsedArgs& args, CommandContext& ctx);
+int runDetokenize(const ParsedArgs& args, CommandContext& ctx);
+int runPrompt(const ParsedArgs& args, CommandContext& ctx);
+int runLogits(const ParsedArgs& args, CommandContext& ctx);
+int runChat(const ParsedArgs& args, CommandContext& ctx);
+int runBench(const ParsedArgs& args, CommandContext& ctx);
+
+// The tokenizer of --model (default: the bundled flint-tiny); shared by tokenize, detokenize
+// and prompt.
+engine::Tokenizer loadModelTokenizer(const ParsedArgs& args);
 
 }  // namespace flint::cli

@@ -17,7 +17,11 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kSqliteHeader{"SQLite format 3\0", 16};
 
-std::string quoted(const fs::path& file) { return "'" + file.string() + "'"; }
+std::string quoted(const fs::path& file) {
+  std::string text = "'";
+  text += file.string();
+  return text += "'";
+}
 
 [[noreturn]] void refuseDamaged(const fs::path& file, const std::string& why) {
   throw StoreError(StoreErrorKind::Damaged,
@@ -51,7 +55,8 @@ std::vector<std::string> checkRows(sqlite3* db, const char* sql) {
     std::string line;
     for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
       const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-      line += (c ? " " : "") + std::string(text ? text : "NULL");
+      if (c) line += ' ';
+      line += text ? text : "NULL";
     }
     rows.push_back(line);
     rc = SQLITE_OK;
@@ -86,7 +91,8 @@ void inspectExisting(const fs::path& file, const OpenOptions& options) {
   if (rc != SQLITE_OK) throwSqliteError(db, rc, "opening " + quoted(file));
   sqlite3_busy_timeout(db, options.busyTimeoutMs);
 
-  const auto applicationId = readOrRefuse(file, [&] { return queryInt(db, "PRAGMA application_id"); });
+  const auto applicationId =
+      readOrRefuse(file, [&] { return queryInt(db, "PRAGMA application_id"); });
   const auto version = readOrRefuse(file, [&] { return queryInt(db, "PRAGMA user_version"); });
   const auto objects =
       readOrRefuse(file, [&] { return queryInt(db, "SELECT count(*) FROM sqlite_schema"); });
@@ -110,14 +116,13 @@ Database Database::open(const fs::path& file, const OpenOptions& options) {
   std::error_code ec;
   if (file.has_parent_path()) fs::create_directories(file.parent_path(), ec);
   if (ec)
-    throw StoreError(StoreErrorKind::Io,
-                     "cannot create the folder " + quoted(file.parent_path()) + ": " +
-                         ec.message());
+    throw StoreError(StoreErrorKind::Io, "cannot create the folder " + quoted(file.parent_path()) +
+                                             ": " + ec.message());
   if (fs::exists(file, ec) && fs::file_size(file, ec) > 0) inspectExisting(file, options);
 
   sqlite3* handle = nullptr;
-  const int rc = sqlite3_open_v2(file.c_str(), &handle,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  const int rc =
+      sqlite3_open_v2(file.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   Database db(handle, file);
   if (rc != SQLITE_OK) throwSqliteError(handle, rc, "opening " + quoted(file));
   sqlite3_extended_result_codes(handle, 1);
@@ -163,7 +168,9 @@ Database& Database::operator=(Database&& other) noexcept {
   return *this;
 }
 
-Database::~Database() { close(); }
+Database::~Database() {
+  close();
+}
 
 void Database::close() {
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
@@ -193,11 +200,17 @@ void Database::exec(std::string_view sql) {
   }
 }
 
-std::int64_t Database::lastInsertId() const { return sqlite3_last_insert_rowid(db_); }
+std::int64_t Database::lastInsertId() const {
+  return sqlite3_last_insert_rowid(db_);
+}
 
-int Database::changes() const { return sqlite3_changes(db_); }
+int Database::changes() const {
+  return sqlite3_changes(db_);
+}
 
-int Database::schemaVersion() { return static_cast<int>(queryInt(db_, "PRAGMA user_version")); }
+int Database::schemaVersion() {
+  return static_cast<int>(queryInt(db_, "PRAGMA user_version"));
+}
 
 IntegrityReport Database::checkIntegrity() {
   IntegrityReport report;
@@ -207,8 +220,9 @@ IntegrityReport Database::checkIntegrity() {
   add(checkRows(db_, "PRAGMA integrity_check"), "");
   add(checkRows(db_, "PRAGMA foreign_key_check"), "foreign key: ");
   for (const char* fts : {"messages_fts", "chunks_fts"}) {
+    // rank = 1 compares the index with the table it indexes, not only with itself.
     const std::string sql =
-        std::string("INSERT INTO ") + fts + "(" + fts + ") VALUES('integrity-check')";
+        std::string("INSERT INTO ") + fts + "(" + fts + ", rank) VALUES('integrity-check', 1)";
     char* message = nullptr;
     if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK)
       report.problems.push_back(std::string(fts) + ": " + (message ? message : "failed"));
@@ -225,8 +239,8 @@ Transaction::Transaction(Database& db) : db_(db), nested_(!sqlite3_get_autocommi
 Transaction::~Transaction() {
   if (done_) return;
   // Rolling back cannot usefully fail here; if it does, SQLite has already rolled back.
-  sqlite3_exec(db_.handle(), nested_ ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK",
-               nullptr, nullptr, nullptr);
+  sqlite3_exec(db_.handle(), nested_ ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK", nullptr,
+               nullptr, nullptr);
 }
 
 void Transaction::commit() {
@@ -234,6 +248,8 @@ void Transaction::commit() {
   done_ = true;
 }
 
-fs::path defaultDatabasePath() { return app::dataDir() / "flint.db"; }
+fs::path defaultDatabasePath() {
+  return app::dataDir() / "flint.db";
+}
 
 }  // namespace flint::store

@@ -24,8 +24,8 @@ struct OpenOptions {
 
 // What opening did, for the log and for a notice to the user.
 struct OpenReport {
-  int fromVersion = 0;        // schema version found (0: a new file)
-  int toVersion = 0;          // schema version now
+  int fromVersion = 0;           // schema version found (0: a new file)
+  int toVersion = 0;             // schema version now
   std::filesystem::path backup;  // copy made before migrating; empty when none was needed
   int interruptedMessages = 0;   // replies found 'streaming' from a dead writer, now 'interrupted'
 };

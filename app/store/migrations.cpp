@@ -131,8 +131,8 @@ fs::path backUp(Database& db, int version) {
   std::error_code ec;
   fs::remove(target, ec);
   sqlite3* copy = nullptr;
-  int rc = sqlite3_open_v2(target.c_str(), &copy, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(target.c_str(), &copy, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   if (rc == SQLITE_OK) {
     sqlite3_backup* backup = sqlite3_backup_init(copy, "main", db.handle(), "main");
     if (!backup) {

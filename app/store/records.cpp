@@ -16,8 +16,7 @@ std::optional<Enum> parseWord(const std::array<std::pair<Enum, std::string_view>
 }
 
 template <typename Enum, std::size_t N>
-std::string_view wordOf(const std::array<std::pair<Enum, std::string_view>, N>& names,
-                        Enum value) {
+std::string_view wordOf(const std::array<std::pair<Enum, std::string_view>, N>& names, Enum value) {
   for (const auto& [v, name] : names)
     if (v == value) return name;
   return {};
@@ -42,10 +41,18 @@ constexpr std::array<std::pair<MessageState, std::string_view>, 4> kStateNames{{
 
 }  // namespace
 
-std::string_view toString(Role role) { return wordOf(kRoleNames, role); }
-std::string_view toString(ThinkingMode mode) { return wordOf(kModeNames, mode); }
-std::string_view toString(MessageState state) { return wordOf(kStateNames, state); }
-std::optional<Role> parseRole(std::string_view word) { return parseWord(kRoleNames, word); }
+std::string_view toString(Role role) {
+  return wordOf(kRoleNames, role);
+}
+std::string_view toString(ThinkingMode mode) {
+  return wordOf(kModeNames, mode);
+}
+std::string_view toString(MessageState state) {
+  return wordOf(kStateNames, state);
+}
+std::optional<Role> parseRole(std::string_view word) {
+  return parseWord(kRoleNames, word);
+}
 std::optional<ThinkingMode> parseThinkingMode(std::string_view word) {
   return parseWord(kModeNames, word);
 }

@@ -27,9 +27,10 @@ Statement& Statement::bind(int index, double value) {
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-  // SQLITE_TRANSIENT: SQLite copies, so the caller's buffer may go away before step().
-  check(db_,
-        sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
+  // SQLITE_TRANSIENT: SQLite copies, so the caller's buffer may go away before step(). An
+  // empty view may have no pointer, which SQLite would store as NULL rather than ''.
+  const char* bytes = text.data() ? text.data() : "";
+  check(db_, sqlite3_bind_text64(stmt_, index, bytes, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
         "binding text");
   return *this;
 }
@@ -51,9 +52,13 @@ void Statement::run() {
   }
 }
 
-std::int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+std::int64_t Statement::int64(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
-double Statement::real(int column) const { return sqlite3_column_double(stmt_, column); }
+double Statement::real(int column) const {
+  return sqlite3_column_double(stmt_, column);
+}
 
 std::string Statement::text(int column) const {
   // Bytes first, then the pointer's length: column_text would stop a copy at the first NUL.

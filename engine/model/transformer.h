@@ -38,6 +38,10 @@ class Transformer {
   void forward(std::span<const std::int32_t> ids, SessionCache& cache, Numerics numerics,
                bool allPositions, std::vector<float>& logits);
 
+  // Bytes of weights one decoded token reads: every non-routed linear and mHC matrix, top-k
+  // routed experts per layer, the head, one embedding row.
+  std::size_t weightBytesPerToken() const;
+
   // Use another store for the routed experts (the default keeps all of them mapped).
   void setExpertStore(ExpertStore* store) { experts_ = store ? store : &resident_; }
 

@@ -5,6 +5,7 @@ namespace flint::engine {
 
 const char kUnicodeClassVersion[] = "14.0.0";
 
+// clang-format off
 const UnicodeClassRange kUnicodeClassRanges[] = {
     {0x9, 0xD, 32}, {0x20, 0x20, 32}, {0x21, 0x23, 8}, {0x24, 0x24, 16},
     {0x25, 0x2A, 8}, {0x2B, 0x2B, 16}, {0x2C, 0x2F, 8}, {0x30, 0x39, 4},
@@ -386,6 +387,7 @@ const UnicodeClassRange kUnicodeClassRanges[] = {
     {0x2B740, 0x2B81D, 1}, {0x2B820, 0x2CEA1, 1}, {0x2CEB0, 0x2EBE0, 1}, {0x2F800, 0x2FA1D, 1},
     {0x30000, 0x3134A, 1}, {0xE0100, 0xE01EF, 2},
 };
+// clang-format on
 
 const std::size_t kUnicodeClassRangeCount = 1514;
 

@@ -42,11 +42,12 @@ def main():
       % unicodedata.unidata_version)
     w('#include "engine/tokenizer/unicode_class.h"\n\nnamespace flint::engine {\n\n')
     w('const char kUnicodeClassVersion[] = "%s";\n\n' % unicodedata.unidata_version)
+    w("// clang-format off\n")
     w("const UnicodeClassRange kUnicodeClassRanges[] = {\n")
     for i in range(0, len(rows), 4):
         cells = ["{0x%X, 0x%X, %d}" % tuple(r) for r in rows[i:i + 4]]
         w("    " + ", ".join(cells) + ",\n")
-    w("};\n\nconst std::size_t kUnicodeClassRangeCount = %d;\n\n}  // namespace flint::engine\n"
+    w("};\n// clang-format on\n\nconst std::size_t kUnicodeClassRangeCount = %d;\n\n}  // namespace flint::engine\n"
       % len(rows))
 
 

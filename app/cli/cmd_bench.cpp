@@ -1,0 +1,88 @@
+// flint-cli bench: prefill and decode speed on a model, next to the machine's measured read
+// bandwidth, so the fraction of the bandwidth limit is one division:
+//   decode_bandwidth_fraction = decode tok/s * weight bytes per token / read bandwidth.
+#include "app/cli/cli_app.h"
+#include "app/cli/model_options.h"
+#include "kernels/cpu/bandwidth.h"
+#include "kernels/cpu/matmul.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <ostream>
+#include <random>
+
+namespace flint::cli {
+
+int runBench(const ParsedArgs& args, CommandContext& ctx) {
+  const long long promptTokens = args.integer("prompt-tokens").value_or(128);
+  const long long genTokens = args.integer("gen-tokens").value_or(32);
+  if (promptTokens < 1 || genTokens < 1) throw UsageError("--prompt-tokens and --gen-tokens must be 1 or more");
+
+  auto engine = loadEngine(args);
+  const auto& config = engine->config();
+  if (promptTokens + genTokens > config.maxPositionEmbeddings)
+    throw UsageError("--prompt-tokens plus --gen-tokens exceed the model's context of " +
+                     std::to_string(config.maxPositionEmbeddings));
+  const std::size_t threads = args.integer("threads") ? std::size_t(*args.integer("threads")) : 0;
+  kernels::ThreadPool pool(threads);
+  const double bandwidth = kernels::measureReadBandwidth(pool);
+
+  std::mt19937 rng(1234);
+  std::uniform_int_distribution<engine::TokenId> pick(0, engine::TokenId(config.vocabSize - 1));
+  std::vector<engine::TokenId> prompt(static_cast<std::size_t>(promptTokens));
+  for (auto& id : prompt) id = pick(rng);
+
+  using Clock = std::chrono::steady_clock;
+  auto session = engine->newSession();
+  // One untimed token first: it maps the weights' pages, as a loaded app would have.
+  session->feed(std::span(prompt.data(), 1));
+  session->reset();
+  const auto prefillStart = Clock::now();
+  std::span<const float> logits = session->feed(prompt);
+  const double prefillSeconds = std::chrono::duration<double>(Clock::now() - prefillStart).count();
+
+  const auto decodeStart = Clock::now();
+  for (long long i = 0; i < genTokens; ++i) {
+    const engine::TokenId next = engine::argmax(logits);
+    logits = session->feed(std::span(&next, 1));
+  }
+  const double decodeSeconds = std::chrono::duration<double>(Clock::now() - decodeStart).count();
+
+  const double decodeRate = double(genTokens) / decodeSeconds;
+  const std::size_t bytesPerToken = engine->weightBytesPerToken();
+  nlohmann::json j = {
+      {"model", modelDir(args).string()},
+      {"threads", pool.size()},
+      {"kernel_isa", kernels::bestRowDotKernels().isa},
+      {"numerics", args.valueOr("numerics", "official")},
+      {"prompt_tokens", promptTokens},
+      {"prefill_seconds", prefillSeconds},
+      {"prefill_tokens_per_second", double(promptTokens) / prefillSeconds},
+      {"generated_tokens", genTokens},
+      {"decode_seconds", decodeSeconds},
+      {"decode_tokens_per_second", decodeRate},
+      {"weight_bytes_per_token", bytesPerToken},
+      {"read_bandwidth_bytes_per_second", bandwidth},
+      {"decode_bandwidth_fraction", decodeRate * double(bytesPerToken) / bandwidth},
+  };
+  if (args.has("json")) {
+    ctx.out << j.dump(2) << "\n";
+    return 0;
+  }
+  char text[512];
+  std::snprintf(text, sizeof text,
+                "prefill  %lld tokens in %.2f s: %.1f tok/s\n"
+                "decode   %lld tokens in %.2f s: %.2f tok/s\n"
+                "weights  %.1f MB read per decoded token\n"
+                "memory   %.1f GB/s read bandwidth (%zu threads)\n"
+                "decode reaches %.0f%% of the bandwidth limit\n",
+                promptTokens, prefillSeconds, double(promptTokens) / prefillSeconds, genTokens, decodeSeconds,
+                decodeRate, double(bytesPerToken) / 1e6, bandwidth / 1e9, pool.size(),
+                100.0 * decodeRate * double(bytesPerToken) / bandwidth);
+  ctx.out << text;
+  return 0;
+}
+
+}  // namespace flint::cli

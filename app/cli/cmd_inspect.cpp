@@ -1,0 +1,145 @@
+// flint-cli inspect: what a model folder holds and what running it would take. Opens and
+// validates the checkpoint (headers only) and prints the census of engine/model/model_census.h.
+#include "app/cli/cli_app.h"
+#include "app/paths.h"
+#include "engine/model/model_census.h"
+#include "engine/model/model_files.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <ostream>
+#include <string>
+
+namespace flint::cli {
+namespace {
+
+using engine::ModelCensus;
+using engine::ModelConfig;
+using nlohmann::json;
+
+std::string drafterKind(const ModelConfig& c) {
+  if (c.nDraftStages == 0) return "none";
+  return c.dspark ? "dspark" : "mtp";
+}
+
+std::string humanCount(std::uint64_t n) {
+  const char* units[] = {"", " K", " M", " B", " T"};
+  double v = double(n);
+  int u = 0;
+  while (v >= 1000.0 && u < 4) {
+    v /= 1000.0;
+    ++u;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, u == 0 ? "%.0f%s" : "%.2f%s", v, units[u]);
+  return text;
+}
+
+std::string humanBytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (bytes >= 1024.0 && u < 4) {
+    bytes /= 1024.0;
+    ++u;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  return text;
+}
+
+json censusJson(const engine::ModelFiles& model, const ModelCensus& s) {
+  const ModelConfig& c = model.config;
+  json tensorsByDType = json::object(), bytesByDType = json::object();
+  for (const auto& t : s.byDType) {
+    tensorsByDType[std::string(engine::dtypeName(t.dtype))] = t.tensors;
+    bytesByDType[std::string(engine::dtypeName(t.dtype))] = t.bytes;
+  }
+  return {
+      {"model", model.dir.string()},
+      {"architecture", "DeepseekV4ForCausalLM"},
+      {"config",
+       {{"vocab_size", c.vocabSize},
+        {"hidden_size", c.hiddenSize},
+        {"num_hidden_layers", c.numHiddenLayers},
+        {"num_attention_heads", c.numAttentionHeads},
+        {"head_dim", c.headDim},
+        {"n_routed_experts", c.nRoutedExperts},
+        {"num_experts_per_tok", c.numExpertsPerTok},
+        {"n_shared_experts", c.nSharedExperts},
+        {"hc_mult", c.hcMult},
+        {"expert_dtype", c.expertsFp4 ? "fp4" : (c.weightsFp8 ? "fp8" : "bf16")}}},
+      {"tensor_count", s.tensorCount},
+      {"tensors_by_dtype", tensorsByDType},
+      {"bytes_by_dtype", bytesByDType},
+      {"total_bytes", s.totalBytes},
+      {"routed_expert_bytes", s.routedExpertBytes},
+      {"non_expert_bytes", s.nonExpertBytes},
+      {"expert_bytes", s.expertBytes},
+      {"params_total", s.paramsTotal},
+      {"params_backbone", s.paramsBackbone},
+      {"params_drafter", s.paramsDrafter},
+      {"params_active_backbone", s.paramsActiveBackbone},
+      {"params_active_drafter", s.paramsActiveDrafter},
+      {"layers_window", s.layersWindow},
+      {"layers_csa", s.layersCsa},
+      {"layers_hca", s.layersHca},
+      {"layers_hash", s.layersHash},
+      {"drafter_stages", s.drafterStages},
+      {"drafter_kind", drafterKind(c)},
+      {"kv_bytes_per_token", s.kvBytesPerToken},
+      {"kv_window_bytes", s.kvWindowBytes},
+      {"memory",
+       {{"all_weights_bytes", s.totalBytes},
+        {"gpu_resident_non_expert_bytes", s.nonExpertBytes},
+        {"routed_expert_bytes", s.routedExpertBytes},
+        {"kv_bytes_per_token", s.kvBytesPerToken},
+        {"kv_window_bytes_per_sequence", s.kvWindowBytes}}},
+  };
+}
+
+void printCensus(const engine::ModelFiles& model, const ModelCensus& s, std::ostream& out) {
+  const ModelConfig& c = model.config;
+  out << "model      " << model.dir.string() << " (DeepseekV4ForCausalLM)\n"
+      << "shape      vocab " << c.vocabSize << ", hidden " << c.hiddenSize << ", "
+      << c.numHiddenLayers << " layers, " << c.numAttentionHeads << " heads x " << c.headDim << ", "
+      << c.hcMult << " hc streams\n"
+      << "experts    " << c.nRoutedExperts << " routed (top " << c.numExpertsPerTok << ") + "
+      << c.nSharedExperts << " shared, " << (c.expertsFp4 ? "FP4" : "FP8") << " routed weights\n"
+      << "layers     " << s.layersWindow << " window, " << s.layersCsa << " CSA, " << s.layersHca
+      << " HCA; " << s.layersHash << " hash-routed\n"
+      << "drafter    " << s.drafterStages << " stage(s), " << drafterKind(c) << "\n"
+      << "params     " << humanCount(s.paramsTotal) << " total: backbone "
+      << humanCount(s.paramsBackbone) << ", drafter " << humanCount(s.paramsDrafter) << "\n"
+      << "active     " << humanCount(s.paramsActiveBackbone) << " per token (drafter "
+      << humanCount(s.paramsActiveDrafter) << " per drafted position)\n"
+      << "           (logical weights: an FP4 byte holds two, scales none; embed and head once;\n"
+      << "            routed experts count top-k of n per layer)\n"
+      << "bytes      " << s.tensorCount << " tensors, " << humanBytes(double(s.totalBytes)) << "\n";
+  for (const auto& t : s.byDType)
+    out << "           " << engine::dtypeName(t.dtype) << ": " << humanBytes(double(t.bytes))
+        << " in " << t.tensors << " tensors\n";
+  out << "memory     all weights resident: " << humanBytes(double(s.totalBytes)) << "\n"
+      << "           GPU-resident non-expert weights: " << humanBytes(double(s.nonExpertBytes))
+      << "\n"
+      << "           routed experts (host RAM / disk tiers): "
+      << humanBytes(double(s.routedExpertBytes)) << ", " << humanBytes(double(s.expertBytes))
+      << " per expert\n"
+      << "           KV cache (BF16): " << humanBytes(s.kvBytesPerToken) << " per token + "
+      << humanBytes(double(s.kvWindowBytes)) << " of window rings per sequence\n";
+}
+
+}  // namespace
+
+int runInspect(const ParsedArgs& args, CommandContext& ctx) {
+  const auto dir = args.value("model").value_or(app::defaultModelDir().string());
+  const engine::ModelFiles model = engine::openModelFiles(dir);
+  const ModelCensus census = engine::takeCensus(model.config, model.weights);
+  if (args.has("json"))
+    ctx.out << censusJson(model, census).dump(2) << "\n";
+  else
+    printCensus(model, census, ctx.out);
+  return 0;
+}
+
+}  // namespace flint::cli

@@ -1,0 +1,27 @@
+#pragma once
+// Options several model commands share: the model folder, numerics, sampling, token ids.
+#include "app/cli/arg_parser.h"
+#include "engine/engine.h"
+
+#include <filesystem>
+#include <vector>
+
+namespace flint::cli {
+
+// --model, or the bundled flint-tiny.
+std::filesystem::path modelDir(const ParsedArgs& args);
+
+// --numerics official|fp32 (default official).
+engine::Numerics numerics(const ParsedArgs& args);
+
+// --temperature, --top-p, --top-k, --seed.
+engine::SamplingParams sampling(const ParsedArgs& args);
+
+// "0,5,9" -> ids; UsageError names the bad entry.
+std::vector<engine::TokenId> parseIds(const std::string& list, const std::string& option);
+
+// Loads the engine for --model with --numerics and --threads, mapping load errors to
+// CommandError sentences.
+std::unique_ptr<engine::Engine> loadEngine(const ParsedArgs& args);
+
+}  // namespace flint::cli

@@ -1,0 +1,104 @@
+#pragma once
+// The engine's public face: load a model folder, open sessions, generate replies that stream
+// into a sink. Plain C++ (no Qt); the app's engine thread and flint-cli both use it.
+//
+//   auto engine = Engine::load(dir, {});
+//   auto session = engine->newSession();
+//   GenerateRequest req{.messages = {{ChatRole::kUser, "hi", ""}}, .mode = ThinkingMode::kHigh};
+//   GenerateResult r = session->generate(req, sink, &cancelFlag);
+#include "engine/model/model_config.h"
+#include "engine/model/numerics.h"
+#include "engine/sampling/sampler.h"
+#include "engine/tokenizer/prompt_encoder.h"
+#include "engine/tokenizer/tokenizer.h"
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace flint::engine {
+
+struct LoadOptions {
+  Numerics numerics = Numerics::Official;
+  std::size_t threads = 0;   // 0: one per hardware thread
+  bool checkFinite = false;  // scan every weight for NaN/Inf at load (reads all of them)
+};
+
+struct GenerateRequest {
+  std::vector<ChatMessage> messages;
+  ThinkingMode mode = ThinkingMode::kNonThink;
+  SamplingParams sampling;
+  int maxTokens = 1024;
+};
+
+// Cumulative figures for one generate() call; a snapshot goes to the sink as they change.
+struct Stats {
+  std::size_t promptTokens = 0;     // tokens fed this call (after reusing the cached prefix)
+  std::size_t reusedTokens = 0;     // prompt tokens the session's cache already held
+  double prefillSeconds = 0;
+  std::size_t generatedTokens = 0;
+  double decodeSeconds = 0;
+  std::size_t contextUsed = 0;
+  std::size_t contextMax = 0;
+
+  double prefillTokensPerSecond() const { return prefillSeconds > 0 ? promptTokens / prefillSeconds : 0; }
+  double decodeTokensPerSecond() const { return decodeSeconds > 0 ? generatedTokens / decodeSeconds : 0; }
+};
+
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  virtual void onThinking(std::string_view text) = 0;
+  virtual void onAnswer(std::string_view text) = 0;
+  virtual void onStats(const Stats& stats) = 0;
+};
+
+enum class FinishReason { kEndOfSentence, kMaxTokens, kCancelled };
+
+struct GenerateResult {
+  FinishReason reason = FinishReason::kEndOfSentence;
+  std::string thinking;
+  std::string answer;
+  std::vector<TokenId> tokens;  // the generated ids, EOS included when it came
+  Stats stats;
+};
+
+class Session {
+ public:
+  virtual ~Session() = default;
+  // Encodes the conversation, prefills what the cache does not hold yet, and samples until
+  // EOS, maxTokens or `cancel` (checked between tokens; the text so far is kept). Throws
+  // std::invalid_argument for a prompt longer than the model's context.
+  virtual GenerateResult generate(const GenerateRequest& request, StreamSink& sink,
+                                  const std::atomic<bool>* cancel = nullptr) = 0;
+  // Appends raw ids to the session's cache and returns the last position's logits (valid until
+  // the next call). For benchmarks and callers that build their own prompts.
+  virtual std::span<const float> feed(std::span<const TokenId> ids) = 0;
+
+  // Forgets the cached conversation.
+  virtual void reset() = 0;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  // Reads config.json, tokenizer.json and the weights' headers, validates every tensor and
+  // binds the weights. Throws ModelError / TokenizerError with a sentence naming the culprit.
+  static std::unique_ptr<Engine> load(const std::filesystem::path& dir, const LoadOptions& options);
+
+  virtual const ModelConfig& config() const = 0;
+  virtual const Tokenizer& tokenizer() const = 0;
+  virtual std::unique_ptr<Session> newSession() = 0;
+
+  // Bytes of weights one decoded token reads (what bounds decode speed by memory bandwidth).
+  virtual std::size_t weightBytesPerToken() const = 0;
+
+  // Logits of every position of `ids` ([ids.size(), vocab]): one prefill, or one token at a
+  // time when `decode` is set.
+  virtual std::vector<float> logits(std::span<const TokenId> ids, Numerics numerics, bool decode) = 0;
+};
+
+}  // namespace flint::engine
