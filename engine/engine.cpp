@@ -133,7 +133,9 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
       break;
     }
     checkLogits(logits_, std::int64_t(cached_.size()) - 1);
-    const TokenId next = sampler.sample(logits_);
+    // Rows past the tokenizer's ids pad the embedding; they are never valid tokens.
+    const std::size_t known = std::min(logits_.size(), engine_.tokenizer().idLimit());
+    const TokenId next = sampler.sample(std::span<const float>(logits_).first(known));
     result.tokens.push_back(next);
     ++stats.generatedTokens;
     const ReplyDelta delta = splitter.push(next);

@@ -113,3 +113,69 @@ TEST(CliBinary, RunsWithoutAGpu) {
 
 }  // namespace
 }  // namespace flint::cli
+
+namespace flint::cli {
+namespace {
+
+const std::string kTiny = std::string(FLINT_TEST_CHECKPOINTS) + "/tiny_sharded";
+
+CliRun runModel(std::vector<std::string> args) {
+  std::ostringstream out, err;
+  const int status = runCli(args, out, err);
+  return {status, out.str(), err.str()};
+}
+
+TEST(CliModel, LogitsPrintsOneRowPerId) {
+  const CliRun r = runModel({"logits", "--model", kTiny, "--ids", "0,5,9", "--numerics", "fp32"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto rows = nlohmann::json::parse(r.out);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].size(), 320u) << "the tiny preset's vocabulary";
+  const CliRun d = runModel({"logits", "--model", kTiny, "--ids", "0,5,9", "--numerics", "fp32", "--decode"});
+  ASSERT_EQ(d.status, 0) << d.err;
+  const auto decoded = nlohmann::json::parse(d.out);
+  for (std::size_t t = 0; t < 3; ++t)
+    for (std::size_t v = 0; v < 320; ++v)
+      ASSERT_NEAR(decoded[t][v].get<double>(), rows[t][v].get<double>(), 1e-4) << t << " " << v;
+}
+
+TEST(CliModel, LogitsBadInputIsOneLine) {
+  const CliRun badList = runModel({"logits", "--model", kTiny, "--ids", "0,x"});
+  EXPECT_EQ(badList.status, 2);
+  EXPECT_EQ(lines(badList.err), 1u) << badList.err;
+  const CliRun outside = runModel({"logits", "--model", kTiny, "--ids", "0,99999"});
+  EXPECT_EQ(outside.status, 1);
+  EXPECT_EQ(lines(outside.err), 1u) << outside.err;
+  EXPECT_NE(outside.err.find("outside the vocabulary"), std::string::npos) << outside.err;
+  const CliRun missing = runModel({"logits", "--model", "/nonexistent/model", "--ids", "0"});
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.err.find("does not exist"), std::string::npos) << missing.err;
+  const CliRun noIds = runModel({"logits", "--model", kTiny});
+  EXPECT_EQ(noIds.status, 2);
+}
+
+TEST(CliModel, ChatAnswersOnceAndReportsSpeeds) {
+  const CliRun r = runModel({"chat", "--model", kTiny, "--prompt", "hi", "--temperature", "0", "--max-tokens", "6"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(r.out.find("Answer: ") != std::string::npos || r.out.find("Thinking: ") != std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[prompt "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tok/s; decode "), std::string::npos) << r.out;
+  const CliRun same = runModel({"chat", "--model", kTiny, "--prompt", "hi", "--temperature", "0", "--max-tokens", "6"});
+  EXPECT_EQ(same.out.substr(0, same.out.find("[prompt")), r.out.substr(0, r.out.find("[prompt")))
+      << "greedy decoding repeats itself";
+  EXPECT_EQ(runModel({"chat", "--model", kTiny, "--prompt", "hi", "--mode", "deep"}).status, 2);
+  EXPECT_EQ(runModel({"chat", "--model", kTiny, "--prompt", "hi", "--top-p", "0"}).status, 2);
+}
+
+TEST(CliModel, BenchReportsEveryFigure) {
+  const CliRun r = runModel({"bench", "--model", kTiny, "--prompt-tokens", "8", "--gen-tokens", "4", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"prefill_tokens_per_second", "decode_tokens_per_second", "weight_bytes_per_token",
+                          "read_bandwidth_bytes_per_second", "decode_bandwidth_fraction"})
+    EXPECT_GT(j[key].get<double>(), 0.0) << key;
+  EXPECT_EQ(j["generated_tokens"].get<int>(), 4);
+}
+
+}  // namespace
+}  // namespace flint::cli
