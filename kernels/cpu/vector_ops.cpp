@@ -72,18 +72,28 @@ void roundToBf16(float* x, std::size_t n) {
 
 namespace {
 
-// Rounds |v| (already divided by the block scale, so |v| <= qmax) to the nearest value of a
-// minifloat with `mantissaBits` and minimum normal exponent `minExp`, ties to even.
-float roundMinifloat(float v, int mantissaBits, int minExp) {
-  if (v == 0.0f || !std::isfinite(v)) return v;
-  int e = std::ilogb(v);
-  e = std::max(e, minExp);  // subnormals share the smallest exponent's spacing
-  const float step = std::ldexp(1.0f, e - mantissaBits);
-  return std::nearbyint(v / step) * step;
+// Rounds a float to `mantissaBits` mantissa bits, ties to even, by integer arithmetic on its
+// bits (no libm calls: this runs on every linear's input in official numerics).
+inline float roundMantissa(float v, int mantissaBits) {
+  const int drop = 23 - mantissaBits;
+  std::uint32_t bits = std::bit_cast<std::uint32_t>(v);
+  bits += (1u << (drop - 1)) - 1 + ((bits >> drop) & 1u);
+  return std::bit_cast<float>(bits & ~((1u << drop) - 1));
+}
+
+// Nearest value of a minifloat with `mantissaBits` and smallest normal exponent `minExp` to
+// |v| <= its maximum, ties to even. Below the smallest normal the spacing stays that of
+// minExp: adding 2^minExp moves the value into that binade, where the float's own rounding
+// gives exactly that spacing, and subtracting it again is exact.
+inline float roundMinifloat(float v, int mantissaBits, float minNormal) {
+  const float a = std::fabs(v);
+  const float r = a < minNormal ? roundMantissa(a + minNormal, mantissaBits) - minNormal
+                                : roundMantissa(a, mantissaBits);
+  return std::copysign(r, v);
 }
 
 void fakeQuant(float* x, std::size_t n, std::size_t block, float qmax, float amaxFloor, int mantissaBits,
-               int minExp) {
+               float minNormal) {
   for (std::size_t b = 0; b < n; b += block) {
     const std::size_t end = std::min(n, b + block);
     float amax = amaxFloor;
@@ -92,10 +102,11 @@ void fakeQuant(float* x, std::size_t n, std::size_t block, float qmax, float ama
     // exact power of two (m == 0.5) is its own scale.
     int e = 0;
     const float m = std::frexp(amax / qmax, &e);
-    const float scale = std::ldexp(1.0f, m == 0.5f ? e - 1 : e);
+    const int exponent = m == 0.5f ? e - 1 : e;
+    const float scale = std::ldexp(1.0f, exponent), inverse = std::ldexp(1.0f, -exponent);
     for (std::size_t i = b; i < end; ++i) {
-      const float q = std::clamp(x[i] / scale, -qmax, qmax);
-      x[i] = roundMinifloat(q, mantissaBits, minExp) * scale;
+      const float q = std::clamp(x[i] * inverse, -qmax, qmax);
+      x[i] = roundMinifloat(q, mantissaBits, minNormal) * scale;
     }
   }
 }
@@ -103,11 +114,11 @@ void fakeQuant(float* x, std::size_t n, std::size_t block, float qmax, float ama
 }  // namespace
 
 void fakeQuantE4m3(float* x, std::size_t n, std::size_t block) {
-  fakeQuant(x, n, block, 448.0f, 1e-4f, 3, -6);
+  fakeQuant(x, n, block, 448.0f, 1e-4f, 3, 0x1p-6f);
 }
 
 void fakeQuantE2m1(float* x, std::size_t n, std::size_t block) {
-  fakeQuant(x, n, block, 6.0f, 6.0f * 0x1p-126f, 1, 0);
+  fakeQuant(x, n, block, 6.0f, 6.0f * 0x1p-126f, 1, 1.0f);
 }
 
 }  // namespace flint::kernels

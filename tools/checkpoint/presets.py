@@ -150,6 +150,33 @@ PRESETS = {
         "drafter": "none",
         "shards": 2,
     },
+    # Benchmarks, never tests: V4-Flash's widths (hidden 4096, head_dim 512, q_lora 1024,
+    # 8 output groups, 2048-wide experts, top-6) in two layers, so one decoded token reads
+    # about 430 MB of weights: far more than any cache, as decode reads a real model.
+    "bench": {
+        "config": {
+            "vocab_size": 8192,
+            "hidden_size": 4096,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 32,
+            "head_dim": 512,
+            "q_lora_rank": 1024,
+            "o_groups": 8,
+            "o_lora_rank": 1024,
+            "moe_intermediate_size": 2048,
+            "n_routed_experts": 8,
+            "num_experts_per_tok": 6,
+            "num_hash_layers": 1,
+            "sliding_window": 128,
+            "index_n_heads": 64,
+            "index_head_dim": 128,
+            "index_topk": 512,
+            "hc_mult": 4,
+        },
+        "layer_ratios": [4, 128],
+        "drafter": "none",
+        "shards": 2,
+    },
 }
 
 DSPARK_FIELDS = (
