@@ -114,6 +114,8 @@ const std::vector<Command>& commandTable() {
         {"top-k", true, "keep only the k most likely tokens (default 0: off)"},
         {"seed", true, "random seed: the same seed gives the same reply"},
         {"max-tokens", true, "stop after this many tokens (default 1024)"},
+        {"db", true, "save into this database (default: the one the GUI uses)"},
+        {"no-save", false, "do not save the conversation"},
         {"numerics", true, "official (default) or fp32"},
         {"threads", true, "compute threads (default: all)"},
         {"check-finite", false, "scan the weights for NaN/Inf when loading"}},

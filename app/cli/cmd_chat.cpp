@@ -1,15 +1,18 @@
 // flint-cli chat: one answer with --prompt, or a conversation read line by line from
 // standard input. Thinking streams under "Thinking:", the answer under "Answer:", and the
 // prompt and decode speeds close each reply. Ctrl-C stops the reply (the text so far stays);
-// a second Ctrl-C quits.
+// a second Ctrl-C quits. The conversation is saved in the database the GUI reads (--db
+// elsewhere, --no-save not at all), streaming as it grows like the GUI's.
 #include "app/cli/cli_app.h"
 #include "app/cli/model_options.h"
+#include "app/store/conversation_service.h"
 
 #include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <ostream>
 
 namespace flint::cli {
@@ -25,8 +28,9 @@ extern "C" void onInterrupt(int) {
 
 class TerminalSink final : public engine::StreamSink {
  public:
-  explicit TerminalSink(std::ostream& out) : out_(out) {}
+  TerminalSink(std::ostream& out, store::StreamingReply* saved) : out_(out), saved_(saved) {}
   void onThinking(std::string_view text) override {
+    if (saved_) saved_->append({}, text);
     if (section_ != Section::Thinking) {
       out_ << "Thinking: ";
       section_ = Section::Thinking;
@@ -34,6 +38,7 @@ class TerminalSink final : public engine::StreamSink {
     out_ << text << std::flush;
   }
   void onAnswer(std::string_view text) override {
+    if (saved_) saved_->append(text, {});
     if (section_ != Section::Answer) {
       out_ << (section_ == Section::Thinking ? "\n\nAnswer: " : "Answer: ");
       section_ = Section::Answer;
@@ -45,8 +50,34 @@ class TerminalSink final : public engine::StreamSink {
  private:
   enum class Section { None, Thinking, Answer };
   std::ostream& out_;
+  store::StreamingReply* saved_;
   Section section_ = Section::None;
 };
+
+// The first line of the first message, cut at a character boundary.
+std::string titleFrom(const std::string& text) {
+  std::size_t end = std::min(text.find('\n'), std::size_t(60));
+  if (end >= text.size()) return text.substr(0, text.find('\n'));
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
+store::ThinkingMode storedMode(engine::ThinkingMode mode) {
+  switch (mode) {
+    case engine::ThinkingMode::kNonThink: return store::ThinkingMode::NonThink;
+    case engine::ThinkingMode::kHigh: return store::ThinkingMode::High;
+    case engine::ThinkingMode::kMax: return store::ThinkingMode::Max;
+  }
+  return store::ThinkingMode::NonThink;
+}
+
+nlohmann::json statsJson(const engine::GenerateResult& r) {
+  return {{"prompt_tokens", r.stats.promptTokens},
+          {"prefill_tokens_per_second", r.stats.prefillTokensPerSecond()},
+          {"generated_tokens", r.stats.generatedTokens},
+          {"decode_tokens_per_second", r.stats.decodeTokensPerSecond()},
+          {"context_used", r.stats.contextUsed}};
+}
 
 void printStats(const engine::GenerateResult& r, std::ostream& out) {
   char line[256];
@@ -76,14 +107,35 @@ int runChat(const ParsedArgs& args, CommandContext& ctx) {
 
   auto engine = loadEngine(args);
   auto session = engine->newSession();
+  const std::string modelName = modelDir(args).filename().string();
+  std::optional<store::ConversationService> saved;
+  if (!args.has("no-save")) {
+    const auto db = args.value("db") ? std::filesystem::path(*args.value("db")) : store::defaultDatabasePath();
+    saved.emplace(db);
+  }
+  std::int64_t conversation = 0;
   std::signal(SIGINT, onInterrupt);
 
   auto reply = [&](const std::string& text) {
     request.messages.push_back({engine::ChatRole::kUser, text, ""});
     gCancel.store(false);
     gInterrupts.store(0);
-    TerminalSink turnSink(ctx.out);
+    std::optional<store::StreamingReply> stored;
+    if (saved) {
+      if (conversation == 0) conversation = saved->create(titleFrom(text), modelName);
+      const std::int64_t question = saved->addUserMessage(conversation, text);
+      const nlohmann::json samplingUsed = {{"temperature", request.sampling.temperature},
+                                           {"top_p", request.sampling.topP},
+                                           {"top_k", request.sampling.topK},
+                                           {"seed", request.sampling.seed}};
+      stored.emplace(saved->beginReply(conversation, question, {storedMode(request.mode), modelName, samplingUsed}));
+    }
+    TerminalSink turnSink(ctx.out, stored ? &*stored : nullptr);
     const engine::GenerateResult r = session->generate(request, turnSink, &gCancel);
+    if (stored)
+      stored->finish(r.reason == engine::FinishReason::kCancelled ? store::MessageState::Interrupted
+                                                                   : store::MessageState::Done,
+                     statsJson(r));
     request.messages.push_back({engine::ChatRole::kAssistant, r.answer, r.thinking});
     printStats(r, ctx.out);
   };
@@ -101,6 +153,7 @@ int runChat(const ParsedArgs& args, CommandContext& ctx) {
                                             [](const auto& m) { return m.role != engine::ChatRole::kSystem; }),
                              request.messages.end());
       session->reset();
+      conversation = 0;
       ctx.out << "(a new conversation)\n";
       continue;
     }

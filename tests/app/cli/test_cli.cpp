@@ -1,10 +1,12 @@
 // flint-cli's contract: one clear line and a non-zero status for anything wrong; no traces.
 #include "app/cli/cli_app.h"
+#include "app/store/conversation_service.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <filesystem>
 #include <cstdio>
 #include <sstream>
 #include <sys/wait.h>
@@ -155,16 +157,47 @@ TEST(CliModel, LogitsBadInputIsOneLine) {
 }
 
 TEST(CliModel, ChatAnswersOnceAndReportsSpeeds) {
-  const CliRun r = runModel({"chat", "--model", kTiny, "--prompt", "hi", "--temperature", "0", "--max-tokens", "6"});
+  const CliRun r =
+      runModel({"chat", "--model", kTiny, "--prompt", "hi", "--temperature", "0", "--max-tokens", "6", "--no-save"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(r.out.find("Answer: ") != std::string::npos || r.out.find("Thinking: ") != std::string::npos) << r.out;
   EXPECT_NE(r.out.find("[prompt "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("tok/s; decode "), std::string::npos) << r.out;
-  const CliRun same = runModel({"chat", "--model", kTiny, "--prompt", "hi", "--temperature", "0", "--max-tokens", "6"});
+  const CliRun same =
+      runModel({"chat", "--model", kTiny, "--prompt", "hi", "--temperature", "0", "--max-tokens", "6", "--no-save"});
   EXPECT_EQ(same.out.substr(0, same.out.find("[prompt")), r.out.substr(0, r.out.find("[prompt")))
       << "greedy decoding repeats itself";
-  EXPECT_EQ(runModel({"chat", "--model", kTiny, "--prompt", "hi", "--mode", "deep"}).status, 2);
-  EXPECT_EQ(runModel({"chat", "--model", kTiny, "--prompt", "hi", "--top-p", "0"}).status, 2);
+  EXPECT_EQ(runModel({"chat", "--model", kTiny, "--prompt", "hi", "--mode", "deep", "--no-save"}).status, 2);
+  EXPECT_EQ(runModel({"chat", "--model", kTiny, "--prompt", "hi", "--top-p", "0", "--no-save"}).status, 2);
+}
+
+TEST(CliModel, ChatSavesIntoTheDatabaseUnlessAskedNotTo) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / "flint_chat_save";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string db = (dir / "flint.db").string();
+  const CliRun r = runModel({"chat", "--model", kTiny, "--prompt", "hello there", "--mode", "high", "--temperature",
+                             "0", "--max-tokens", "8", "--db", db});
+  ASSERT_EQ(r.status, 0) << r.err;
+  store::ConversationService service(db);
+  const auto conversations = service.list();
+  ASSERT_EQ(conversations.size(), 1u);
+  EXPECT_EQ(conversations[0].title, "hello there");
+  const auto branch = service.shownBranch(conversations[0].id);
+  ASSERT_EQ(branch.size(), 2u);
+  EXPECT_EQ(branch[0].message.content, "hello there");
+  const auto& answer = branch[1].message;
+  EXPECT_EQ(answer.state, store::MessageState::Done);
+  EXPECT_EQ(answer.mode, store::ThinkingMode::High);
+  EXPECT_EQ(answer.stats["generated_tokens"].get<int>(), 8);
+  // What was printed is what was stored (printed thinking comes first, after "Thinking: ").
+  if (!answer.thinking.empty()) {
+    EXPECT_NE(r.out.find(answer.thinking), std::string::npos);
+  }
+
+  const std::string other = (dir / "other.db").string();
+  ASSERT_EQ(runModel({"chat", "--model", kTiny, "--prompt", "hi", "--max-tokens", "2", "--db", other, "--no-save"}).status, 0);
+  EXPECT_FALSE(std::filesystem::exists(other)) << "--no-save writes nothing";
 }
 
 TEST(CliModel, BenchReportsEveryFigure) {
