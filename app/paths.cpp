@@ -16,8 +16,12 @@ std::filesystem::path xdg(const char* var, const char* fallbackUnderHome) {
 
 }  // namespace
 
-std::filesystem::path dataDir() { return xdg("XDG_DATA_HOME", ".local/share"); }
-std::filesystem::path stateDir() { return xdg("XDG_STATE_HOME", ".local/state"); }
+std::filesystem::path dataDir() {
+  return xdg("XDG_DATA_HOME", ".local/share");
+}
+std::filesystem::path stateDir() {
+  return xdg("XDG_STATE_HOME", ".local/state");
+}
 
 std::filesystem::path bundledModelsDir() {
   std::error_code ec;
@@ -29,8 +33,12 @@ std::filesystem::path bundledModelsDir() {
   return FLINT_SOURCE_MODELS_DIR;
 }
 
-std::filesystem::path defaultModelDir() { return bundledModelsDir() / "flint-tiny"; }
+std::filesystem::path defaultModelDir() {
+  return bundledModelsDir() / "flint-tiny";
+}
 
-const char* versionString() { return FLINT_VERSION; }
+const char* versionString() {
+  return FLINT_VERSION;
+}
 
 }  // namespace flint::app

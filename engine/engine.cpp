@@ -23,8 +23,9 @@ double secondsSince(Clock::time_point start) {
 void checkLogits(std::span<const float> logits, std::int64_t position) {
   for (float v : logits)
     if (!std::isfinite(v))
-      throw std::runtime_error("the model produced a non-finite logit at position " + std::to_string(position) +
-                               "; its weights may be damaged (flint-cli inspect --check-finite scans them)");
+      throw std::runtime_error(
+          "the model produced a non-finite logit at position " + std::to_string(position) +
+          "; its weights may be damaged (flint-cli inspect --check-finite scans them)");
 }
 
 class EngineImpl;
@@ -32,7 +33,8 @@ class EngineImpl;
 class SessionImpl final : public Session {
  public:
   SessionImpl(EngineImpl& engine);
-  GenerateResult generate(const GenerateRequest& request, StreamSink& sink, const std::atomic<bool>* cancel) override;
+  GenerateResult generate(const GenerateRequest& request, StreamSink& sink,
+                          const std::atomic<bool>* cancel) override;
   std::span<const float> feed(std::span<const TokenId> ids) override;
   void reset() override;
 
@@ -46,8 +48,11 @@ class SessionImpl final : public Session {
 class EngineImpl final : public Engine {
  public:
   EngineImpl(ModelFiles files, Tokenizer tokenizer, const LoadOptions& options)
-      : options_(options), pool_(options.threads), tokenizer_(std::move(tokenizer)),
-        model_(std::move(files), &pool_), encoder_(tokenizer_) {}
+      : options_(options),
+        pool_(options.threads),
+        tokenizer_(std::move(tokenizer)),
+        model_(std::move(files), &pool_),
+        encoder_(tokenizer_) {}
 
   const ModelConfig& config() const override { return model_.config(); }
   const Tokenizer& tokenizer() const override { return tokenizer_; }
@@ -114,7 +119,8 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
   Stats& stats = result.stats;
   stats.contextMax = limit;
   stats.reusedTokens = cached_.size();
-  const std::span<const TokenId> fresh = std::span<const TokenId>(prompt.ids).subspan(cached_.size());
+  const std::span<const TokenId> fresh =
+      std::span<const TokenId>(prompt.ids).subspan(cached_.size());
   stats.promptTokens = fresh.size();
 
   const auto prefillStart = Clock::now();
@@ -147,7 +153,8 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
       result.reason = FinishReason::kEndOfSentence;
       // EOS closes the turn: cache it so the next turn, which repeats it, reuses everything.
       if (cached_.size() < limit) {
-        model.forward(std::span<const TokenId>(&next, 1), cache_, engine_.numerics(), false, logits_);
+        model.forward(std::span<const TokenId>(&next, 1), cache_, engine_.numerics(), false,
+                      logits_);
         cached_.push_back(next);
       }
       break;
@@ -180,8 +187,9 @@ std::unique_ptr<Engine> Engine::load(const std::filesystem::path& dir, const Loa
   ModelFiles files = openModelFiles(dir);
   Tokenizer tokenizer = Tokenizer::fromModelDir(dir);
   if (tokenizer.idLimit() > std::size_t(files.config.vocabSize))
-    throw ModelError("tokenizer.json in " + dir.string() + " has ids up to " + std::to_string(tokenizer.idLimit() - 1) +
-                     " but the model's vocab_size is " + std::to_string(files.config.vocabSize));
+    throw ModelError("tokenizer.json in " + dir.string() + " has ids up to " +
+                     std::to_string(tokenizer.idLimit() - 1) + " but the model's vocab_size is " +
+                     std::to_string(files.config.vocabSize));
   if (options.checkFinite) checkWeightsFinite(files.weights);
   auto engine = std::make_unique<EngineImpl>(std::move(files), std::move(tokenizer), options);
   log->info("loaded {} in {:.2f} s", dir.string(), secondsSince(start));

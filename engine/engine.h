@@ -36,16 +36,20 @@ struct GenerateRequest {
 
 // Cumulative figures for one generate() call; a snapshot goes to the sink as they change.
 struct Stats {
-  std::size_t promptTokens = 0;     // tokens fed this call (after reusing the cached prefix)
-  std::size_t reusedTokens = 0;     // prompt tokens the session's cache already held
+  std::size_t promptTokens = 0;  // tokens fed this call (after reusing the cached prefix)
+  std::size_t reusedTokens = 0;  // prompt tokens the session's cache already held
   double prefillSeconds = 0;
   std::size_t generatedTokens = 0;
   double decodeSeconds = 0;
   std::size_t contextUsed = 0;
   std::size_t contextMax = 0;
 
-  double prefillTokensPerSecond() const { return prefillSeconds > 0 ? promptTokens / prefillSeconds : 0; }
-  double decodeTokensPerSecond() const { return decodeSeconds > 0 ? generatedTokens / decodeSeconds : 0; }
+  double prefillTokensPerSecond() const {
+    return prefillSeconds > 0 ? promptTokens / prefillSeconds : 0;
+  }
+  double decodeTokensPerSecond() const {
+    return decodeSeconds > 0 ? generatedTokens / decodeSeconds : 0;
+  }
 };
 
 class StreamSink {
@@ -98,7 +102,8 @@ class Engine {
 
   // Logits of every position of `ids` ([ids.size(), vocab]): one prefill, or one token at a
   // time when `decode` is set.
-  virtual std::vector<float> logits(std::span<const TokenId> ids, Numerics numerics, bool decode) = 0;
+  virtual std::vector<float> logits(std::span<const TokenId> ids, Numerics numerics,
+                                    bool decode) = 0;
 };
 
 }  // namespace flint::engine

@@ -17,6 +17,8 @@ const QString& backendDescription() {
 
 SystemInfo::SystemInfo(QObject* parent) : QObject(parent), m_backend(backendDescription()) {}
 
-QString SystemInfo::version() const { return QString::fromLatin1(app::versionString()); }
+QString SystemInfo::version() const {
+  return QString::fromLatin1(app::versionString());
+}
 
 }  // namespace flint::ui

@@ -1,9 +1,9 @@
 #pragma once
 // What the stats strip says about the machine before any model runs: the version and the
 // compute backend the engine picked (CPU with its kernel ISA, or the GPU's name).
+#include <QtQml/qqmlregistration.h>
 #include <QObject>
 #include <QString>
-#include <QtQml/qqmlregistration.h>
 
 namespace flint::ui {
 

@@ -4,7 +4,9 @@
 
 namespace flint::cli {
 
-bool ParsedArgs::has(const std::string& name) const { return options_.count(name) != 0; }
+bool ParsedArgs::has(const std::string& name) const {
+  return options_.count(name) != 0;
+}
 
 std::optional<std::string> ParsedArgs::value(const std::string& name) const {
   auto it = options_.find(name);
@@ -58,8 +60,8 @@ ParsedArgs parseArgs(const std::string& command, std::span<const std::string> ar
         throw UsageError("flint-cli " + command + ": unknown option '" + a +
                          "' (options are spelled --name); see 'flint-cli " + command + " --help'");
       if (!allowPositionals)
-        throw UsageError("flint-cli " + command + ": unexpected argument '" + a + "'; see 'flint-cli " +
-                         command + " --help'");
+        throw UsageError("flint-cli " + command + ": unexpected argument '" + a +
+                         "'; see 'flint-cli " + command + " --help'");
       out.positionals_.push_back(a);
       continue;
     }
@@ -75,8 +77,8 @@ ParsedArgs parseArgs(const std::string& command, std::span<const std::string> ar
     }
     const OptionSpec* spec = find(name);
     if (!spec)
-      throw UsageError("flint-cli " + command + ": unknown option '--" + name + "'; see 'flint-cli " +
-                       command + " --help'");
+      throw UsageError("flint-cli " + command + ": unknown option '--" + name +
+                       "'; see 'flint-cli " + command + " --help'");
     if (!spec->repeatable && out.options_.count(name))
       throw UsageError("flint-cli " + command + ": --" + name + " is given twice");
     auto& slot = out.options_[name];

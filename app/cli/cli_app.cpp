@@ -11,8 +11,8 @@ void printOverview(std::ostream& out) {
   out << "flint-cli " << app::versionString() << ": DeepSeek-V4 on this machine\n\n"
       << "usage: flint-cli COMMAND [OPTIONS]\n\ncommands:\n";
   for (const auto& c : commandTable()) {
-    out << "  " << c.name << std::string(c.name.size() < 10 ? 10 - c.name.size() : 1, ' ') << c.summary
-        << "\n";
+    out << "  " << c.name << std::string(c.name.size() < 10 ? 10 - c.name.size() : 1, ' ')
+        << c.summary << "\n";
   }
   out << "\n'flint-cli COMMAND --help' describes one command. --version prints the version.\n";
 }
@@ -24,7 +24,8 @@ void printCommandHelp(const Command& c, std::ostream& out) {
   out << "\noptions:\n";
   for (const auto& o : c.options) {
     std::string left = "--" + o.name + (o.takesValue ? " VALUE" : "");
-    out << "  " << left << std::string(left.size() < 22 ? 22 - left.size() : 1, ' ') << o.help << "\n";
+    out << "  " << left << std::string(left.size() < 22 ? 22 - left.size() : 1, ' ') << o.help
+        << "\n";
   }
 }
 
@@ -104,7 +105,8 @@ const std::vector<Command>& commandTable() {
        &runLogits},
       {"chat",
        "talk to a model: one answer with --prompt, else a conversation on standard input",
-       "[--model DIR] [--mode non-think|high|max] [--prompt P] [--temperature T] [--top-p P] [--seed S]",
+       "[--model DIR] [--mode non-think|high|max] [--prompt P] [--temperature T] [--top-p P] "
+       "[--seed S]",
        {{"model", true, "the model folder (default: the bundled flint-tiny)"},
         {"mode", true, "non-think (default), high or max"},
         {"prompt", true, "ask this once and exit"},

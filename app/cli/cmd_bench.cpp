@@ -18,7 +18,8 @@ namespace flint::cli {
 int runBench(const ParsedArgs& args, CommandContext& ctx) {
   const long long promptTokens = args.integer("prompt-tokens").value_or(128);
   const long long genTokens = args.integer("gen-tokens").value_or(32);
-  if (promptTokens < 1 || genTokens < 1) throw UsageError("--prompt-tokens and --gen-tokens must be 1 or more");
+  if (promptTokens < 1 || genTokens < 1)
+    throw UsageError("--prompt-tokens and --gen-tokens must be 1 or more");
 
   auto engine = loadEngine(args);
   const auto& config = engine->config();
@@ -78,9 +79,9 @@ int runBench(const ParsedArgs& args, CommandContext& ctx) {
                 "weights  %.1f MB read per decoded token\n"
                 "memory   %.1f GB/s read bandwidth (%zu threads)\n"
                 "decode reaches %.0f%% of the bandwidth limit\n",
-                promptTokens, prefillSeconds, double(promptTokens) / prefillSeconds, genTokens, decodeSeconds,
-                decodeRate, double(bytesPerToken) / 1e6, bandwidth / 1e9, pool.size(),
-                100.0 * decodeRate * double(bytesPerToken) / bandwidth);
+                promptTokens, prefillSeconds, double(promptTokens) / prefillSeconds, genTokens,
+                decodeSeconds, decodeRate, double(bytesPerToken) / 1e6, bandwidth / 1e9,
+                pool.size(), 100.0 * decodeRate * double(bytesPerToken) / bandwidth);
   ctx.out << text;
   return 0;
 }

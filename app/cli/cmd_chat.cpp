@@ -64,9 +64,12 @@ std::string titleFrom(const std::string& text) {
 
 store::ThinkingMode storedMode(engine::ThinkingMode mode) {
   switch (mode) {
-    case engine::ThinkingMode::kNonThink: return store::ThinkingMode::NonThink;
-    case engine::ThinkingMode::kHigh: return store::ThinkingMode::High;
-    case engine::ThinkingMode::kMax: return store::ThinkingMode::Max;
+    case engine::ThinkingMode::kNonThink:
+      return store::ThinkingMode::NonThink;
+    case engine::ThinkingMode::kHigh:
+      return store::ThinkingMode::High;
+    case engine::ThinkingMode::kMax:
+      return store::ThinkingMode::Max;
   }
   return store::ThinkingMode::NonThink;
 }
@@ -84,7 +87,8 @@ void printStats(const engine::GenerateResult& r, std::ostream& out) {
   const char* why = r.reason == engine::FinishReason::kCancelled   ? " (stopped)"
                     : r.reason == engine::FinishReason::kMaxTokens ? " (token limit)"
                                                                    : "";
-  std::snprintf(line, sizeof line, "\n\n[prompt %zu tokens at %.1f tok/s; decode %zu tokens at %.1f tok/s%s]\n",
+  std::snprintf(line, sizeof line,
+                "\n\n[prompt %zu tokens at %.1f tok/s; decode %zu tokens at %.1f tok/s%s]\n",
                 r.stats.promptTokens, r.stats.prefillTokensPerSecond(), r.stats.generatedTokens,
                 r.stats.decodeTokensPerSecond(), why);
   out << line;
@@ -103,14 +107,16 @@ int runChat(const ParsedArgs& args, CommandContext& ctx) {
     if (*n < 1) throw UsageError("--max-tokens must be 1 or more");
     request.maxTokens = int(*n);
   }
-  if (auto system = args.value("system")) request.messages.push_back({engine::ChatRole::kSystem, *system, ""});
+  if (auto system = args.value("system"))
+    request.messages.push_back({engine::ChatRole::kSystem, *system, ""});
 
   auto engine = loadEngine(args);
   auto session = engine->newSession();
   const std::string modelName = modelDir(args).filename().string();
   std::optional<store::ConversationService> saved;
   if (!args.has("no-save")) {
-    const auto db = args.value("db") ? std::filesystem::path(*args.value("db")) : store::defaultDatabasePath();
+    const auto db =
+        args.value("db") ? std::filesystem::path(*args.value("db")) : store::defaultDatabasePath();
     saved.emplace(db);
   }
   std::int64_t conversation = 0;
@@ -128,13 +134,14 @@ int runChat(const ParsedArgs& args, CommandContext& ctx) {
                                            {"top_p", request.sampling.topP},
                                            {"top_k", request.sampling.topK},
                                            {"seed", request.sampling.seed}};
-      stored.emplace(saved->beginReply(conversation, question, {storedMode(request.mode), modelName, samplingUsed}));
+      stored.emplace(saved->beginReply(conversation, question,
+                                       {storedMode(request.mode), modelName, samplingUsed}));
     }
     TerminalSink turnSink(ctx.out, stored ? &*stored : nullptr);
     const engine::GenerateResult r = session->generate(request, turnSink, &gCancel);
     if (stored)
       stored->finish(r.reason == engine::FinishReason::kCancelled ? store::MessageState::Interrupted
-                                                                   : store::MessageState::Done,
+                                                                  : store::MessageState::Done,
                      statsJson(r));
     request.messages.push_back({engine::ChatRole::kAssistant, r.answer, r.thinking});
     printStats(r, ctx.out);
@@ -149,9 +156,10 @@ int runChat(const ParsedArgs& args, CommandContext& ctx) {
   std::string line;
   while (ctx.out << "\n> " << std::flush, std::getline(std::cin, line)) {
     if (line == "/reset") {
-      request.messages.erase(std::remove_if(request.messages.begin(), request.messages.end(),
-                                            [](const auto& m) { return m.role != engine::ChatRole::kSystem; }),
-                             request.messages.end());
+      request.messages.erase(
+          std::remove_if(request.messages.begin(), request.messages.end(),
+                         [](const auto& m) { return m.role != engine::ChatRole::kSystem; }),
+          request.messages.end());
       session->reset();
       conversation = 0;
       ctx.out << "(a new conversation)\n";

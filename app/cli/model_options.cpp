@@ -39,7 +39,8 @@ std::vector<engine::TokenId> parseIds(const std::string& list, const std::string
     engine::TokenId id = 0;
     auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), id);
     if (item.empty() || ec != std::errc() || ptr != item.data() + item.size() || id < 0)
-      throw UsageError("--" + option + " takes comma-separated token ids; '" + item + "' is not one");
+      throw UsageError("--" + option + " takes comma-separated token ids; '" + item +
+                       "' is not one");
     ids.push_back(id);
     begin = end + 1;
   }

@@ -20,7 +20,8 @@ namespace {
 void screenshotAndQuit(QQuickWindow* window, const QString& path) {
   QTimer::singleShot(300, window, [window, path] {
     const bool saved = window->grabWindow().save(path);
-    if (!saved) flint::log::logger("ui")->error("could not write the screenshot {}", path.toStdString());
+    if (!saved)
+      flint::log::logger("ui")->error("could not write the screenshot {}", path.toStdString());
     QCoreApplication::exit(saved ? 0 : 1);
   });
 }
@@ -42,7 +43,8 @@ int main(int argc, char* argv[]) {
   parser.setApplicationDescription("Flint: DeepSeek-V4 on this machine");
   parser.addHelpOption();
   parser.addVersionOption();
-  const QCommandLineOption screenshot("screenshot", "Save the main window to FILE (PNG) and quit.", "FILE");
+  const QCommandLineOption screenshot("screenshot", "Save the main window to FILE (PNG) and quit.",
+                                      "FILE");
   parser.addOption(screenshot);
   parser.process(app);
 

@@ -78,7 +78,8 @@ MemoryInfo parseMeminfo(const std::string& text) {
 }
 
 unsigned countPhysicalCores(const std::string& cpuinfo) {
-  // Distinct (physical id, core id) pairs; 0 when the kernel does not report them (VMs often don't).
+  // Distinct (physical id, core id) pairs; 0 when the kernel does not report them (VMs often
+  // don't).
   std::set<std::pair<std::string, std::string>> cores;
   std::istringstream in(cpuinfo);
   std::string line, physical = "0", core;
@@ -119,7 +120,8 @@ std::vector<std::string> adviseFor(const SystemReport& r) {
     out.push_back("The CPU has AVX2 but not AVX-512: the AVX2 kernels will be used.");
   else
     out.push_back(std::string("The CPU has AVX-512") + (r.cpu.avx512bf16 ? " with BF16" : "") +
-                  (r.cpu.avx512vnni ? " and VNNI" : "") + ": the fastest CPU kernels will be used.");
+                  (r.cpu.avx512vnni ? " and VNNI" : "") +
+                  ": the fastest CPU kernels will be used.");
   // V4-Flash is ~160 GB on disk, V4-Pro ~865 GB; the routed experts can stream from disk.
   if (ramGiB >= 180)
     out.push_back("With " + formatBytes(r.memory.totalBytes) +
@@ -132,7 +134,8 @@ std::vector<std::string> adviseFor(const SystemReport& r) {
     out.push_back("Less than 2 GiB is free in " + r.disk.measuredAt.string() +
                   ": conversations and caches may not fit.");
   if (r.memory.totalBytes && r.memory.availableBytes < r.memory.totalBytes / 10)
-    out.push_back("Less than a tenth of the RAM is available: close other programs before loading a model.");
+    out.push_back(
+        "Less than a tenth of the RAM is available: close other programs before loading a model.");
   return out;
 }
 

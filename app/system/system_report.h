@@ -15,20 +15,20 @@ struct MemoryInfo {
 };
 
 struct DiskInfo {
-  std::filesystem::path path;       // the data directory
-  std::filesystem::path measuredAt; // the nearest existing folder, if the data dir is not made yet
+  std::filesystem::path path;        // the data directory
+  std::filesystem::path measuredAt;  // the nearest existing folder, if the data dir is not made yet
   unsigned long long freeBytes = 0;
   unsigned long long totalBytes = 0;
-  std::string error;                // when it could not be measured
+  std::string error;  // when it could not be measured
 };
 
 struct SystemReport {
   std::string flintVersion;
   std::string cpuModel;
   kernels::CpuFeatures cpu;
-  std::string kernelIsa;            // "avx512", "avx2", "scalar"
+  std::string kernelIsa;  // "avx512", "avx2", "scalar"
   unsigned logicalCores = 0;
-  unsigned physicalCores = 0;       // 0 when unknown
+  unsigned physicalCores = 0;  // 0 when unknown
   MemoryInfo memory;
   engine::CudaProbeResult gpu;
   DiskInfo disk;

@@ -10,7 +10,8 @@ nlohmann::json toJson(const SystemReport& r) {
   for (const auto& d : r.gpu.devices)
     devices.push_back({{"index", d.ordinal},
                        {"name", d.name},
-                       {"compute_capability", std::to_string(d.computeMajor) + "." + std::to_string(d.computeMinor)},
+                       {"compute_capability",
+                        std::to_string(d.computeMajor) + "." + std::to_string(d.computeMinor)},
                        {"multiprocessors", d.multiprocessors},
                        {"memory_total_bytes", d.totalBytes},
                        {"memory_free_bytes", d.freeBytes}});
@@ -34,13 +35,19 @@ nlohmann::json toJson(const SystemReport& r) {
           {"amx_tile", r.cpu.amxTile},
           {"amx_bf16", r.cpu.amxBf16},
           {"amx_int8", r.cpu.amxInt8}}}}},
-      {"memory", {{"total_bytes", r.memory.totalBytes}, {"available_bytes", r.memory.availableBytes}}},
+      {"memory",
+       {{"total_bytes", r.memory.totalBytes}, {"available_bytes", r.memory.availableBytes}}},
       {"gpu",
        {{"available", r.gpu.usable},
         {"reason", r.gpu.usable ? json(nullptr) : json(r.gpu.reason)},
-        {"backend_module", r.gpu.modulePath.empty() ? json(nullptr) : json(r.gpu.modulePath.string())},
-        {"driver_version", r.gpu.driverVersion ? json(engine::formatCudaVersion(r.gpu.driverVersion)) : json(nullptr)},
-        {"runtime_version", r.gpu.runtimeVersion ? json(engine::formatCudaVersion(r.gpu.runtimeVersion)) : json(nullptr)},
+        {"backend_module",
+         r.gpu.modulePath.empty() ? json(nullptr) : json(r.gpu.modulePath.string())},
+        {"driver_version", r.gpu.driverVersion
+                               ? json(engine::formatCudaVersion(r.gpu.driverVersion))
+                               : json(nullptr)},
+        {"runtime_version", r.gpu.runtimeVersion
+                                ? json(engine::formatCudaVersion(r.gpu.runtimeVersion))
+                                : json(nullptr)},
         {"devices", devices}}},
       {"disk",
        {{"data_dir", r.disk.path.string()},
@@ -60,22 +67,22 @@ void printReport(const SystemReport& r, std::ostream& out) {
   if (r.physicalCores) out << ", " << r.physicalCores << " physical";
   out << "; kernels: " << r.kernelIsa << "\n"
       << "         AVX2 " << yes(r.cpu.avx2) << ", AVX-512 " << yes(r.cpu.avx512f) << " (VNNI "
-      << yes(r.cpu.avx512vnni) << ", BF16 " << yes(r.cpu.avx512bf16) << "), AMX " << yes(r.cpu.amxTile)
-      << "\n"
-      << "RAM      " << formatBytes(r.memory.totalBytes) << " total, " << formatBytes(r.memory.availableBytes)
-      << " available\n";
+      << yes(r.cpu.avx512vnni) << ", BF16 " << yes(r.cpu.avx512bf16) << "), AMX "
+      << yes(r.cpu.amxTile) << "\n"
+      << "RAM      " << formatBytes(r.memory.totalBytes) << " total, "
+      << formatBytes(r.memory.availableBytes) << " available\n";
   if (r.gpu.usable) {
     for (const auto& d : r.gpu.devices)
       out << "GPU " << d.ordinal << "    " << d.name << ", " << formatBytes(d.totalBytes) << " ("
-          << formatBytes(d.freeBytes) << " free), compute " << d.computeMajor << "." << d.computeMinor
-          << "\n";
+          << formatBytes(d.freeBytes) << " free), compute " << d.computeMajor << "."
+          << d.computeMinor << "\n";
     out << "Driver   CUDA " << engine::formatCudaVersion(r.gpu.driverVersion) << "\n";
   } else {
     out << "GPU      none: " << r.gpu.reason << "\n";
   }
   if (r.disk.error.empty())
-    out << "Disk     " << formatBytes(r.disk.freeBytes) << " free of " << formatBytes(r.disk.totalBytes)
-        << " at " << r.disk.measuredAt.string() << "\n";
+    out << "Disk     " << formatBytes(r.disk.freeBytes) << " free of "
+        << formatBytes(r.disk.totalBytes) << " at " << r.disk.measuredAt.string() << "\n";
   else
     out << "Disk     " << r.disk.error << "\n";
   out << "\nAdvice\n";

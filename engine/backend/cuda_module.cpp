@@ -89,7 +89,8 @@ CudaProbeResult probeCuda() {
     std::error_code ec;
     // A bare file name is left to the dynamic loader's search path.
     if (path.has_parent_path() && !std::filesystem::exists(path, ec)) {
-      if (firstError.empty()) firstError = "the CUDA backend is not installed (looked for " + path.string() + ")";
+      if (firstError.empty())
+        firstError = "the CUDA backend is not installed (looked for " + path.string() + ")";
       continue;
     }
     std::string why;

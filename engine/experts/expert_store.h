@@ -19,7 +19,9 @@ class ExpertStore {
 class ResidentExpertStore final : public ExpertStore {
  public:
   explicit ResidentExpertStore(const ModelWeights& weights) : weights_(weights) {}
-  const ExpertWeights& expert(std::size_t layer, std::size_t e) override { return weights_.layers[layer].moe.experts[e]; }
+  const ExpertWeights& expert(std::size_t layer, std::size_t e) override {
+    return weights_.layers[layer].moe.experts[e];
+  }
 
  private:
   const ModelWeights& weights_;

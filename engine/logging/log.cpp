@@ -59,9 +59,9 @@ std::filesystem::path initLogging(const LogOptions& options) {
       rotating->set_pattern("%Y-%m-%d %H:%M:%S.%e %l [%n] [t%t] %v");
       sinks.push_back(rotating);
     } catch (const std::exception& e) {
-      err->log(spdlog::details::log_msg("log", spdlog::level::warn,
-                                        "cannot write the log file in " + options.directory.string() +
-                                            ": " + e.what()));
+      err->log(spdlog::details::log_msg(
+          "log", spdlog::level::warn,
+          "cannot write the log file in " + options.directory.string() + ": " + e.what()));
       file.clear();
     }
   }

@@ -121,7 +121,8 @@ void Attention::forward(const LinearContext& outer, const float* x, std::size_t 
     for (std::size_t t = 0; t < tokens; ++t)
       std::copy_n(o_.data() + t * qWidth + g * groupWidth, groupWidth, group + t * groupWidth);
     // wo_a runs as a bf16 product in the official code: no FP8 rounding of its input.
-    kernels::matmul(kernels::rowsOf(w_.woA, g * s.oLoraRank, s.oLoraRank), group, tokens, zg, ctx.pool);
+    kernels::matmul(kernels::rowsOf(w_.woA, g * s.oLoraRank, s.oLoraRank), group, tokens, zg,
+                    ctx.pool);
     store(ctx, zg, tokens * s.oLoraRank);
     for (std::size_t t = 0; t < tokens; ++t)
       std::copy_n(zg + t * s.oLoraRank, s.oLoraRank,
@@ -130,7 +131,8 @@ void Attention::forward(const LinearContext& outer, const float* x, std::size_t 
   linear(ctx, w_.woB, z, tokens, out);
 }
 
-void Attention::selectIndexed(const LinearContext& ctx, std::size_t t, const LayerCache& cache, std::size_t usable) {
+void Attention::selectIndexed(const LinearContext& ctx, std::size_t t, const LayerCache& cache,
+                              std::size_t usable) {
   const AttentionShape& s = s_;
   const std::size_t width = s.indexHeads * s.indexHeadDim;
   const float* qi = qi_.data() + t * width;

@@ -36,7 +36,8 @@ class Attention {
 
  private:
   void attendOne(const LinearContext& ctx, std::size_t t, std::int64_t pos, LayerCache& cache);
-  void selectIndexed(const LinearContext& ctx, std::size_t t, const LayerCache& cache, std::size_t usable);
+  void selectIndexed(const LinearContext& ctx, std::size_t t, const LayerCache& cache,
+                     std::size_t usable);
 
   AttentionShape s_;
   const AttentionWeights& w_;

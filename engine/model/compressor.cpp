@@ -17,7 +17,8 @@ void initCompressorCache(CompressorCache& cache, std::size_t ratio, std::size_t 
 }
 
 bool pushCompressorToken(CompressorCache& cache, const CompressorWeights& w, const RopeTable& rope,
-                         std::int64_t pos, const float* kv, const float* gate, float eps, bool roundToBf16) {
+                         std::int64_t pos, const float* kv, const float* gate, float eps,
+                         bool roundToBf16) {
   const std::size_t m = cache.ratio, c = cache.channels, width = cache.width;
   const std::size_t slot = std::size_t(pos) % (2 * m);
   const std::size_t inWindow = std::size_t(pos) % m;

@@ -20,6 +20,7 @@ void initCompressorCache(CompressorCache& cache, std::size_t ratio, std::size_t 
 // post-processed (the caller applies Hadamard or fake quantization as its branch needs).
 // `roundToBf16`: official numerics store the normed and the rotated entry as bf16.
 bool pushCompressorToken(CompressorCache& cache, const CompressorWeights& w, const RopeTable& rope,
-                         std::int64_t pos, const float* kv, const float* gate, float eps, bool roundToBf16);
+                         std::int64_t pos, const float* kv, const float* gate, float eps,
+                         bool roundToBf16);
 
 }  // namespace flint::engine

@@ -50,8 +50,9 @@ void checkWeightsFinite(const TensorStore& weights) {
   for (const TensorView& t : weights.tensors()) {
     const std::int64_t at = firstNonFinite(t.dtype(), t.bytes());
     if (at >= 0)
-      throw ModelError("tensor " + t.name() + " in " + t.shardName() + " holds a NaN or infinite value at element " +
-                       std::to_string(at) + "; the file is damaged, download it again");
+      throw ModelError("tensor " + t.name() + " in " + t.shardName() +
+                       " holds a NaN or infinite value at element " + std::to_string(at) +
+                       "; the file is damaged, download it again");
   }
 }
 

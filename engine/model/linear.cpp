@@ -26,8 +26,8 @@ void linear(const LinearContext& ctx, const kernels::WeightView& w, const float*
   store(ctx, y, tokens * w.rows);
 }
 
-void rmsNormRows(const LinearContext& ctx, float* x, std::size_t rows, std::size_t n, const float* weight,
-                 float eps) {
+void rmsNormRows(const LinearContext& ctx, float* x, std::size_t rows, std::size_t n,
+                 const float* weight, float eps) {
   for (std::size_t r = 0; r < rows; ++r) kernels::rmsNorm(x + r * n, weight, n, eps, x + r * n);
   store(ctx, x, rows * n);
 }

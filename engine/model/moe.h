@@ -21,9 +21,9 @@ struct MoeShape {
 class Moe {
  public:
   // x: [tokens, hidden] normed; ids: the tokens' ids (hash routing); out: [tokens, hidden].
-  void forward(const LinearContext& ctx, const MoeShape& s, const MoeWeights& w, ExpertStore& experts,
-               std::size_t layer, const float* x, const std::int32_t* ids, std::size_t tokens,
-               float* out);
+  void forward(const LinearContext& ctx, const MoeShape& s, const MoeWeights& w,
+               ExpertStore& experts, std::size_t layer, const float* x, const std::int32_t* ids,
+               std::size_t tokens, float* out);
 
  private:
   // tokenWeights: one routing weight per token, or null (shared expert).

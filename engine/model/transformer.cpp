@@ -43,7 +43,9 @@ Transformer::Transformer(ModelFiles files, kernels::ThreadPool* pool)
 std::size_t Transformer::weightBytesPerToken() const {
   const ModelConfig& c = files_.config;
   const std::size_t d = std::size_t(c.hiddenSize);
-  auto hc = [&](const HyperConnectionWeights& w) { return w.mixWidth * hyper_.streams * d * sizeof(float); };
+  auto hc = [&](const HyperConnectionWeights& w) {
+    return w.mixWidth * hyper_.streams * d * sizeof(float);
+  };
   auto expert = [](const ExpertWeights& e) { return e.w1.bytes() + e.w2.bytes() + e.w3.bytes(); };
   std::size_t total = weights_.head.bytes() + hc(weights_.hcHead) + d * 2;
   for (const BlockWeights& l : weights_.layers) {
@@ -52,8 +54,8 @@ std::size_t Transformer::weightBytesPerToken() const {
     total += a.wqA.bytes() + a.wqB.bytes() + a.wkv.bytes() + a.woA.bytes() + a.woB.bytes();
     if (a.hasCompressor) total += a.compressor.wkv.bytes() + a.compressor.wgate.bytes();
     if (a.hasIndexer)
-      total += a.indexerWqB.bytes() + a.indexerWeightsProj.bytes() + a.indexerCompressor.wkv.bytes() +
-               a.indexerCompressor.wgate.bytes();
+      total += a.indexerWqB.bytes() + a.indexerWeightsProj.bytes() +
+               a.indexerCompressor.wkv.bytes() + a.indexerCompressor.wgate.bytes();
     total += l.moe.gate.bytes() + expert(l.moe.shared);
     total += std::size_t(c.numExpertsPerTok) * expert(l.moe.experts.front());
   }

@@ -24,7 +24,8 @@ double measureReadBandwidth(ThreadPool& pool, std::size_t bytes, int repeats) {
       for (auto a : acc) total += a;
       sums[(b / (1 << 16)) % sums.size()] += total;  // keeps the loop from being optimised away
     });
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (r > 0) best = std::max(best, double(bytes) / seconds);
   }
   return best;

@@ -9,6 +9,7 @@
 namespace flint::kernels {
 
 // Best of `repeats` passes over a `bytes` buffer, in bytes per second.
-double measureReadBandwidth(ThreadPool& pool, std::size_t bytes = std::size_t(512) << 20, int repeats = 5);
+double measureReadBandwidth(ThreadPool& pool, std::size_t bytes = std::size_t(512) << 20,
+                            int repeats = 5);
 
 }  // namespace flint::kernels

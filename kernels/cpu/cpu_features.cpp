@@ -28,7 +28,9 @@ std::uint64_t xgetbv0() {
   return (std::uint64_t(hi) << 32) | lo;
 }
 
-bool bit(unsigned v, int n) { return (v >> n) & 1u; }
+bool bit(unsigned v, int n) {
+  return (v >> n) & 1u;
+}
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
@@ -62,8 +64,8 @@ CpuFeatures detect() {
   const Regs l1 = cpuid(1);
   const bool osxsave = bit(l1.c, 27);
   const std::uint64_t xcr0 = osxsave ? xgetbv0() : 0;
-  const bool osYmm = (xcr0 & 0x6) == 0x6;      // SSE + AVX state
-  const bool osZmm = (xcr0 & 0xe6) == 0xe6;    // + opmask, ZMM_Hi256, Hi16_ZMM
+  const bool osYmm = (xcr0 & 0x6) == 0x6;          // SSE + AVX state
+  const bool osZmm = (xcr0 & 0xe6) == 0xe6;        // + opmask, ZMM_Hi256, Hi16_ZMM
   const bool osAmx = (xcr0 & 0x60000) == 0x60000;  // XTILECFG + XTILEDATA
 
   f.fma = osYmm && bit(l1.c, 12);
@@ -83,7 +85,9 @@ CpuFeatures detect() {
   return f;
 }
 #else
-CpuFeatures detect() { return {}; }
+CpuFeatures detect() {
+  return {};
+}
 #endif
 
 }  // namespace

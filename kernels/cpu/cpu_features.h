@@ -6,17 +6,17 @@
 namespace flint::kernels {
 
 struct CpuFeatures {
-  std::string vendor;       // "GenuineIntel", "AuthenticAMD", ...
-  std::string brand;        // the marketing name, e.g. "AMD EPYC 9R14"
+  std::string vendor;  // "GenuineIntel", "AuthenticAMD", ...
+  std::string brand;   // the marketing name, e.g. "AMD EPYC 9R14"
   bool avx2 = false;
   bool fma = false;
   bool f16c = false;
-  bool avx512f = false;     // usable: the OS saves the ZMM state too
+  bool avx512f = false;  // usable: the OS saves the ZMM state too
   bool avx512bw = false;
   bool avx512vl = false;
   bool avx512vnni = false;
   bool avx512bf16 = false;
-  bool amxTile = false;     // the CPU has AMX; the OS must still grant it per process
+  bool amxTile = false;  // the CPU has AMX; the OS must still grant it per process
   bool amxBf16 = false;
   bool amxInt8 = false;
 };

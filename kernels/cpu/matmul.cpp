@@ -38,15 +38,16 @@ const float* splitEvenOdd(const float* x, std::size_t tokens, std::size_t cols) 
   return out;
 }
 
-void rowsFused(const WeightView& w, const float* x, std::size_t xStride, std::size_t tokens, float* y,
-               std::size_t begin, std::size_t end, const RowDotKernels& k) {
+void rowsFused(const WeightView& w, const float* x, std::size_t xStride, std::size_t tokens,
+               float* y, std::size_t begin, std::size_t end, const RowDotKernels& k) {
   const std::size_t cols = w.cols;
   for (std::size_t r = begin; r < end; ++r) {
     float* out = y + r;
     switch (w.format) {
       case WeightFormat::Fp8Block128: {
         const auto* data = static_cast<const std::uint8_t*>(w.data) + r * cols;
-        const auto* scales = w.scales + ((r + w.scaleRowOffset) / kFp8BlockSize) * ceilDiv(cols, kFp8BlockSize);
+        const auto* scales =
+            w.scales + ((r + w.scaleRowOffset) / kFp8BlockSize) * ceilDiv(cols, kFp8BlockSize);
         k.fp8(data, scales, cols, x, xStride, tokens, out, w.rows);
         break;
       }
@@ -57,7 +58,8 @@ void rowsFused(const WeightView& w, const float* x, std::size_t xStride, std::si
         break;
       }
       case WeightFormat::BF16:
-        k.bf16(static_cast<const std::uint16_t*>(w.data) + r * cols, cols, x, xStride, tokens, out, w.rows);
+        k.bf16(static_cast<const std::uint16_t*>(w.data) + r * cols, cols, x, xStride, tokens, out,
+               w.rows);
         break;
       case WeightFormat::F32:
         k.f32(static_cast<const float*>(w.data) + r * cols, cols, x, xStride, tokens, out, w.rows);
@@ -66,8 +68,8 @@ void rowsFused(const WeightView& w, const float* x, std::size_t xStride, std::si
   }
 }
 
-void rowsDequantized(const WeightView& w, const float* x, std::size_t xStride, std::size_t tokens, float* y,
-                     std::size_t begin, std::size_t end, const RowDotKernels& k) {
+void rowsDequantized(const WeightView& w, const float* x, std::size_t xStride, std::size_t tokens,
+                     float* y, std::size_t begin, std::size_t end, const RowDotKernels& k) {
   const std::size_t cols = w.cols;
   const std::size_t rowFloats = w.format == WeightFormat::Fp4Group32 ? 2 * ceilDiv(cols, 2) : cols;
   float* row = scratch(Scratch::WeightRow, rowFloats);
@@ -75,8 +77,8 @@ void rowsDequantized(const WeightView& w, const float* x, std::size_t xStride, s
     switch (w.format) {
       case WeightFormat::Fp8Block128:
         k.fp8Row(static_cast<const std::uint8_t*>(w.data) + r * cols,
-                 w.scales + ((r + w.scaleRowOffset) / kFp8BlockSize) * ceilDiv(cols, kFp8BlockSize), cols,
-                 row);
+                 w.scales + ((r + w.scaleRowOffset) / kFp8BlockSize) * ceilDiv(cols, kFp8BlockSize),
+                 cols, row);
         break;
       case WeightFormat::Fp4Group32:
         k.fp4Row(static_cast<const std::uint8_t*>(w.data) + r * ceilDiv(cols, 2),
@@ -86,7 +88,8 @@ void rowsDequantized(const WeightView& w, const float* x, std::size_t xStride, s
         k.bf16Row(static_cast<const std::uint16_t*>(w.data) + r * cols, cols, row);
         break;
       case WeightFormat::F32:
-        k.f32(static_cast<const float*>(w.data) + r * cols, cols, x, xStride, tokens, y + r, w.rows);
+        k.f32(static_cast<const float*>(w.data) + r * cols, cols, x, xStride, tokens, y + r,
+              w.rows);
         continue;
     }
     k.f32(row, rowFloats, x, xStride, tokens, y + r, w.rows);
@@ -97,11 +100,14 @@ void rowsDequantized(const WeightView& w, const float* x, std::size_t xStride, s
 
 std::size_t WeightView::bytes() const {
   switch (format) {
-    case WeightFormat::F32: return rows * cols * 4;
-    case WeightFormat::BF16: return rows * cols * 2;
+    case WeightFormat::F32:
+      return rows * cols * 4;
+    case WeightFormat::BF16:
+      return rows * cols * 2;
     case WeightFormat::Fp8Block128:
       return rows * cols + ceilDiv(rows, kFp8BlockSize) * ceilDiv(cols, kFp8BlockSize);
-    case WeightFormat::Fp4Group32: return rows * ceilDiv(cols, 2) + rows * ceilDiv(cols, kFp4GroupSize);
+    case WeightFormat::Fp4Group32:
+      return rows * ceilDiv(cols, 2) + rows * ceilDiv(cols, kFp4GroupSize);
   }
   return 0;
 }
@@ -110,8 +116,12 @@ WeightView rowsOf(const WeightView& w, std::size_t begin, std::size_t count) {
   WeightView v = w;
   v.rows = count;
   switch (w.format) {
-    case WeightFormat::F32: v.data = static_cast<const float*>(w.data) + begin * w.cols; break;
-    case WeightFormat::BF16: v.data = static_cast<const std::uint16_t*>(w.data) + begin * w.cols; break;
+    case WeightFormat::F32:
+      v.data = static_cast<const float*>(w.data) + begin * w.cols;
+      break;
+    case WeightFormat::BF16:
+      v.data = static_cast<const std::uint16_t*>(w.data) + begin * w.cols;
+      break;
     case WeightFormat::Fp8Block128: {
       const std::size_t first = begin + w.scaleRowOffset;
       v.data = static_cast<const std::uint8_t*>(w.data) + begin * w.cols;

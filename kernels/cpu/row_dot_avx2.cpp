@@ -50,14 +50,16 @@ void fp8DotT(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols
     for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
     for (std::size_t i = b * 128; i < b * 128 + 128; i += 8) {
       const __m256 wv = e4m3x8(w + i);
-      for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + t * xStride + i), acc[t]);
+      for (int t = 0; t < T; ++t)
+        acc[t] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + t * xStride + i), acc[t]);
     }
     const __m256 scale = _mm256_set1_ps(e8m0ToF32(scales[b]) * 256.0f);
     for (int t = 0; t < T; ++t) total[t] = _mm256_fmadd_ps(acc[t], scale, total[t]);
   }
   for (int t = 0; t < T; ++t) {
     float tail = 0;
-    for (std::size_t i = fullBlocks * 128; i < cols; ++i) tail += e4m3ToF32(w[i]) * x[t * xStride + i];
+    for (std::size_t i = fullBlocks * 128; i < cols; ++i)
+      tail += e4m3ToF32(w[i]) * x[t * xStride + i];
     if (fullBlocks * 128 < cols) tail *= e8m0ToF32(scales[fullBlocks]);
     out[t * outStride] = hsum(total[t]) + tail;
   }
@@ -75,7 +77,8 @@ void fp4DotT(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols
     __m256 acc[T];
     for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
     for (std::size_t k = g * 16; k < g * 16 + 16; k += 8) {
-      const __m256i bytes = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + k)));
+      const __m256i bytes =
+          _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + k)));
       const __m256 lo = e2m1x8(bytes);
       const __m256 hi = e2m1x8(_mm256_srli_epi32(bytes, 4));
       for (int t = 0; t < T; ++t) {
@@ -99,14 +102,15 @@ void fp4DotT(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols
 }
 
 template <int T>
-void bf16DotT(const std::uint16_t* w, std::size_t cols, const float* x, std::size_t xStride, float* out,
-              std::size_t outStride) {
+void bf16DotT(const std::uint16_t* w, std::size_t cols, const float* x, std::size_t xStride,
+              float* out, std::size_t outStride) {
   __m256 acc[T];
   for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
   const std::size_t full = cols / 8 * 8;
   for (std::size_t i = 0; i < full; i += 8) {
     const __m256 wv = bf16x8(w + i);
-    for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + t * xStride + i), acc[t]);
+    for (int t = 0; t < T; ++t)
+      acc[t] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + t * xStride + i), acc[t]);
   }
   for (int t = 0; t < T; ++t) {
     float tail = 0;
@@ -118,26 +122,29 @@ void bf16DotT(const std::uint16_t* w, std::size_t cols, const float* x, std::siz
 void fp8Dot(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, const float* x,
             std::size_t xStride, std::size_t tokens, float* out, std::size_t outStride) {
   forTokenRuns(tokens, [&](std::size_t t0, auto run) {
-    fp8DotT<decltype(run)::value>(w, scales, cols, x + t0 * xStride, xStride, out + t0 * outStride, outStride);
+    fp8DotT<decltype(run)::value>(w, scales, cols, x + t0 * xStride, xStride, out + t0 * outStride,
+                                  outStride);
   });
 }
 
 void fp4Dot(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, const float* x,
             std::size_t xStride, std::size_t tokens, float* out, std::size_t outStride) {
   forTokenRuns(tokens, [&](std::size_t t0, auto run) {
-    fp4DotT<decltype(run)::value>(w, scales, cols, x + t0 * xStride, xStride, out + t0 * outStride, outStride);
+    fp4DotT<decltype(run)::value>(w, scales, cols, x + t0 * xStride, xStride, out + t0 * outStride,
+                                  outStride);
   });
 }
 
 void bf16Dot(const std::uint16_t* w, std::size_t cols, const float* x, std::size_t xStride,
              std::size_t tokens, float* out, std::size_t outStride) {
   forTokenRuns(tokens, [&](std::size_t t0, auto run) {
-    bf16DotT<decltype(run)::value>(w, cols, x + t0 * xStride, xStride, out + t0 * outStride, outStride);
+    bf16DotT<decltype(run)::value>(w, cols, x + t0 * xStride, xStride, out + t0 * outStride,
+                                   outStride);
   });
 }
 
-void f32Dot(const float* w, std::size_t cols, const float* x, std::size_t xStride, std::size_t tokens,
-            float* out, std::size_t outStride) {
+void f32Dot(const float* w, std::size_t cols, const float* x, std::size_t xStride,
+            std::size_t tokens, float* out, std::size_t outStride) {
   const std::size_t full = cols / 8 * 8;
   for (std::size_t t = 0; t < tokens; ++t) {
     const float* xt = x + t * xStride;
@@ -147,7 +154,8 @@ void f32Dot(const float* w, std::size_t cols, const float* x, std::size_t xStrid
       a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(xt + i), a0);
       a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(xt + i + 8), a1);
     }
-    for (; i < full; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(xt + i), a0);
+    for (; i < full; i += 8)
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(xt + i), a0);
     float tail = 0;
     for (; i < cols; ++i) tail += w[i] * xt[i];
     out[t * outStride] = hsum(_mm256_add_ps(a0, a1)) + tail;
@@ -158,7 +166,8 @@ void fp8Row(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols,
   const std::size_t full = cols / 8 * 8;
   std::size_t i = 0;
   for (; i < full; i += 8)
-    _mm256_storeu_ps(out + i, _mm256_mul_ps(e4m3x8(w + i), _mm256_set1_ps(e8m0ToF32(scales[i / 128]) * 256.0f)));
+    _mm256_storeu_ps(
+        out + i, _mm256_mul_ps(e4m3x8(w + i), _mm256_set1_ps(e8m0ToF32(scales[i / 128]) * 256.0f)));
   for (; i < cols; ++i) out[i] = e4m3ToF32(w[i]) * e8m0ToF32(scales[i / 128]);
 }
 
@@ -166,7 +175,8 @@ void fp4Row(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols,
   const std::size_t half = (cols + 1) / 2;
   const std::size_t fullBytes = cols / 32 * 16;
   for (std::size_t k = 0; k < fullBytes; k += 8) {
-    const __m256i bytes = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + k)));
+    const __m256i bytes =
+        _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + k)));
     const __m256 scale = _mm256_set1_ps(e8m0ToF32(scales[k / 16]));
     _mm256_storeu_ps(out + k, _mm256_mul_ps(e2m1x8(bytes), scale));
     _mm256_storeu_ps(out + half + k, _mm256_mul_ps(e2m1x8(_mm256_srli_epi32(bytes, 4)), scale));

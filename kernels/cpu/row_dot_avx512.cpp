@@ -38,7 +38,9 @@ inline __m512 e2m1Table() {
 
 // Independent accumulators per token: one FMA chain would wait on its own latency (4 cycles)
 // and hold decode far below the memory bandwidth.
-constexpr int accumulatorsFor(int tokens) { return tokens == 1 ? 4 : tokens == 2 ? 2 : 1; }
+constexpr int accumulatorsFor(int tokens) {
+  return tokens == 1 ? 4 : tokens == 2 ? 2 : 1;
+}
 
 // e4m3 bytes to floats by integer ops alone: sign-extended and shifted, the byte's exponent and
 // mantissa land in a float's low exponent bits and mantissa, giving the value times 2^-120
@@ -46,7 +48,8 @@ constexpr int accumulatorsFor(int tokens) { return tokens == 1 ? 4 : tokens == 2
 // conversion through fp16; the 2^120 goes into the block scale.
 inline __m512 e4m3x16Scaled(const std::uint8_t* p) {
   const __m512i b = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-  return _mm512_castsi512_ps(_mm512_and_si512(_mm512_slli_epi32(b, 20), _mm512_set1_epi32(int(0x87F00000u))));
+  return _mm512_castsi512_ps(
+      _mm512_and_si512(_mm512_slli_epi32(b, 20), _mm512_set1_epi32(int(0x87F00000u))));
 }
 
 template <int T>
@@ -76,7 +79,8 @@ void fp8DotT(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols
   }
   for (int t = 0; t < T; ++t) {
     float tail = 0;
-    for (std::size_t i = fullBlocks * 128; i < cols; ++i) tail += e4m3ToF32(w[i]) * x[t * xStride + i];
+    for (std::size_t i = fullBlocks * 128; i < cols; ++i)
+      tail += e4m3ToF32(w[i]) * x[t * xStride + i];
     if (fullBlocks * 128 < cols) tail *= e8m0ToF32(scales[fullBlocks]);
     out[t * outStride] = _mm512_reduce_add_ps(total[t]) + tail;
   }
@@ -94,7 +98,8 @@ void fp4DotT(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols
   // One 32-value group: 16 bytes, one scale. vpermps reads only the low 4 bits of each index,
   // so the low nibble needs no mask; the scale is a power of two, so scaling the table is exact.
   auto group = [&](std::size_t g, int a) {
-    const __m512i bytes = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + g * 16)));
+    const __m512i bytes =
+        _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + g * 16)));
     const __m512 scaled = _mm512_mul_ps(table, _mm512_set1_ps(e8m0ToF32(scales[g])));
     const __m512 lo = _mm512_permutexvar_ps(bytes, scaled);
     const __m512 hi = _mm512_permutexvar_ps(_mm512_srli_epi32(bytes, 4), scaled);
@@ -124,14 +129,15 @@ void fp4DotT(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols
 }
 
 template <int T>
-void bf16DotT(const std::uint16_t* w, std::size_t cols, const float* x, std::size_t xStride, float* out,
-              std::size_t outStride) {
+void bf16DotT(const std::uint16_t* w, std::size_t cols, const float* x, std::size_t xStride,
+              float* out, std::size_t outStride) {
   __m512 acc[T];
   for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
   const std::size_t full = cols / 16 * 16;
   for (std::size_t i = 0; i < full; i += 16) {
     const __m512 wv = bf16x16(w + i);
-    for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x + t * xStride + i), acc[t]);
+    for (int t = 0; t < T; ++t)
+      acc[t] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x + t * xStride + i), acc[t]);
   }
   for (int t = 0; t < T; ++t) {
     float tail = 0;
@@ -140,30 +146,32 @@ void bf16DotT(const std::uint16_t* w, std::size_t cols, const float* x, std::siz
   }
 }
 
-
 void fp8Dot(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, const float* x,
             std::size_t xStride, std::size_t tokens, float* out, std::size_t outStride) {
   forTokenRuns(tokens, [&](std::size_t t0, auto run) {
-    fp8DotT<decltype(run)::value>(w, scales, cols, x + t0 * xStride, xStride, out + t0 * outStride, outStride);
+    fp8DotT<decltype(run)::value>(w, scales, cols, x + t0 * xStride, xStride, out + t0 * outStride,
+                                  outStride);
   });
 }
 
 void fp4Dot(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, const float* x,
             std::size_t xStride, std::size_t tokens, float* out, std::size_t outStride) {
   forTokenRuns(tokens, [&](std::size_t t0, auto run) {
-    fp4DotT<decltype(run)::value>(w, scales, cols, x + t0 * xStride, xStride, out + t0 * outStride, outStride);
+    fp4DotT<decltype(run)::value>(w, scales, cols, x + t0 * xStride, xStride, out + t0 * outStride,
+                                  outStride);
   });
 }
 
 void bf16Dot(const std::uint16_t* w, std::size_t cols, const float* x, std::size_t xStride,
              std::size_t tokens, float* out, std::size_t outStride) {
   forTokenRuns(tokens, [&](std::size_t t0, auto run) {
-    bf16DotT<decltype(run)::value>(w, cols, x + t0 * xStride, xStride, out + t0 * outStride, outStride);
+    bf16DotT<decltype(run)::value>(w, cols, x + t0 * xStride, xStride, out + t0 * outStride,
+                                   outStride);
   });
 }
 
-void f32Dot(const float* w, std::size_t cols, const float* x, std::size_t xStride, std::size_t tokens,
-            float* out, std::size_t outStride) {
+void f32Dot(const float* w, std::size_t cols, const float* x, std::size_t xStride,
+            std::size_t tokens, float* out, std::size_t outStride) {
   const std::size_t full = cols / 16 * 16;
   for (std::size_t t = 0; t < tokens; ++t) {
     const float* xt = x + t * xStride;
@@ -173,7 +181,8 @@ void f32Dot(const float* w, std::size_t cols, const float* x, std::size_t xStrid
       a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_loadu_ps(xt + i), a0);
       a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 16), _mm512_loadu_ps(xt + i + 16), a1);
     }
-    for (; i < full; i += 16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_loadu_ps(xt + i), a0);
+    for (; i < full; i += 16)
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_loadu_ps(xt + i), a0);
     float tail = 0;
     for (; i < cols; ++i) tail += w[i] * xt[i];
     out[t * outStride] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) + tail;
@@ -184,7 +193,8 @@ void fp8Row(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols,
   const std::size_t full = cols / 16 * 16;
   std::size_t i = 0;
   for (; i < full; i += 16)
-    _mm512_storeu_ps(out + i, _mm512_mul_ps(e4m3x16(w + i), _mm512_set1_ps(e8m0ToF32(scales[i / 128]) * 256.0f)));
+    _mm512_storeu_ps(out + i, _mm512_mul_ps(e4m3x16(w + i),
+                                            _mm512_set1_ps(e8m0ToF32(scales[i / 128]) * 256.0f)));
   for (; i < cols; ++i) out[i] = e4m3ToF32(w[i]) * e8m0ToF32(scales[i / 128]);
 }
 
@@ -193,11 +203,13 @@ void fp4Row(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols,
   const std::size_t fullGroups = cols / 32;
   const __m512 table = e2m1Table();
   for (std::size_t g = 0; g < fullGroups; ++g) {
-    const __m512i bytes = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + g * 16)));
+    const __m512i bytes =
+        _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + g * 16)));
     const __m512 scale = _mm512_set1_ps(e8m0ToF32(scales[g]));
     _mm512_storeu_ps(out + g * 16, _mm512_mul_ps(_mm512_permutexvar_ps(bytes, table), scale));
-    _mm512_storeu_ps(out + half + g * 16,
-                     _mm512_mul_ps(_mm512_permutexvar_ps(_mm512_srli_epi32(bytes, 4), table), scale));
+    _mm512_storeu_ps(
+        out + half + g * 16,
+        _mm512_mul_ps(_mm512_permutexvar_ps(_mm512_srli_epi32(bytes, 4), table), scale));
   }
   for (std::size_t k = fullGroups * 16; k < half; ++k) {
     const float scale = e8m0ToF32(scales[k / 16]);

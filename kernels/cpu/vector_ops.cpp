@@ -31,7 +31,9 @@ void softmax(float* x, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) x[i] /= sum;
 }
 
-float silu(float x) { return x / (1.0f + std::exp(-x)); }
+float silu(float x) {
+  return x / (1.0f + std::exp(-x));
+}
 
 float softplus(float x) {
   // log(1 + e^x) without overflow; torch switches to x above 20 as well.
@@ -92,8 +94,8 @@ inline float roundMinifloat(float v, int mantissaBits, float minNormal) {
   return std::copysign(r, v);
 }
 
-void fakeQuant(float* x, std::size_t n, std::size_t block, float qmax, float amaxFloor, int mantissaBits,
-               float minNormal) {
+void fakeQuant(float* x, std::size_t n, std::size_t block, float qmax, float amaxFloor,
+               int mantissaBits, float minNormal) {
   for (std::size_t b = 0; b < n; b += block) {
     const std::size_t end = std::min(n, b + block);
     float amax = amaxFloor;

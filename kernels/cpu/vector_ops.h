@@ -17,7 +17,6 @@ void rotatePairs(float* x, const float* cos, const float* sin, std::size_t pairs
 // In-place softmax over n values.
 void softmax(float* x, std::size_t n);
 
-
 float silu(float x);
 float softplus(float x);
 
@@ -35,6 +34,8 @@ void roundToBf16(float* x, std::size_t n);
 void fakeQuantE4m3(float* x, std::size_t n, std::size_t block);
 void fakeQuantE2m1(float* x, std::size_t n, std::size_t block);
 
-inline float sigmoid(float x) { return 1.0f / (1.0f + __builtin_expf(-x)); }
+inline float sigmoid(float x) {
+  return 1.0f / (1.0f + __builtin_expf(-x));
+}
 
 }  // namespace flint::kernels

@@ -29,10 +29,10 @@ typedef struct FlintCudaDevice {
 } FlintCudaDevice;
 
 typedef struct FlintCudaProbe {
-  int status;              // FlintCudaStatus
-  char message[512];       // a sentence for the user when status != OK
-  int driverVersion;       // e.g. 13000 for 13.0; 0 when no driver
-  int runtimeVersion;      // the CUDA runtime the module was built with
+  int status;          // FlintCudaStatus
+  char message[512];   // a sentence for the user when status != OK
+  int driverVersion;   // e.g. 13000 for 13.0; 0 when no driver
+  int runtimeVersion;  // the CUDA runtime the module was built with
   unsigned long long cublasLtVersion;
   int deviceCount;
   FlintCudaDevice devices[FLINT_CUDA_MAX_DEVICES];

@@ -47,8 +47,12 @@ void runMatmul(benchmark::State& state, WeightFormat format, std::size_t cols) {
   state.SetLabel(bestRowDotKernels().isa);
 }
 
-void BM_MatmulFp8(benchmark::State& s) { runMatmul(s, WeightFormat::Fp8Block128, 8192); }
-void BM_MatmulFp4(benchmark::State& s) { runMatmul(s, WeightFormat::Fp4Group32, 16384); }
+void BM_MatmulFp8(benchmark::State& s) {
+  runMatmul(s, WeightFormat::Fp8Block128, 8192);
+}
+void BM_MatmulFp4(benchmark::State& s) {
+  runMatmul(s, WeightFormat::Fp4Group32, 16384);
+}
 
 // Read bandwidth, as flint-cli bench measures it (kernels/cpu/bandwidth.h): the ceiling for
 // decode. Reported as the best of its passes over a 512 MiB buffer.

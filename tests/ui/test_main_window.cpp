@@ -42,9 +42,9 @@ class MainWindowTest : public QObject {
 
   void namedParts_data() {
     QTest::addColumn<QString>("name");
-    for (const char* n : {"sidebar", "newChatButton", "searchField", "conversationList", "chatHeader",
-                          "modelName", "modeSelector", "chatArea", "composer", "inputBox", "sendButton",
-                          "statsStrip", "backendLabel"})
+    for (const char* n : {"sidebar", "newChatButton", "searchField", "conversationList",
+                          "chatHeader", "modelName", "modeSelector", "chatArea", "composer",
+                          "inputBox", "sendButton", "statsStrip", "backendLabel"})
       QTest::newRow(n) << QString::fromLatin1(n);
   }
 
@@ -71,7 +71,8 @@ class MainWindowTest : public QObject {
     auto* label = window_->findChild<QQuickItem*>("backendLabel");
     QVERIFY(label);
     const QString text = label->property("text").toString();
-    QVERIFY2(text.startsWith("CPU (") || text.startsWith("CUDA: "), qPrintable("backend label: " + text));
+    QVERIFY2(text.startsWith("CPU (") || text.startsWith("CUDA: "),
+             qPrintable("backend label: " + text));
   }
 
   void screenshotShowsEveryPart() {
@@ -87,7 +88,8 @@ class MainWindowTest : public QObject {
       auto* item = window_->findChild<QQuickItem*>(n);
       QVERIFY(item);
       const QRect box = item->mapRectToScene(QRectF(0, 0, item->width(), item->height())).toRect();
-      QVERIFY2(distinctColours(shot, box) >= 3, qPrintable(QString("%1 looks blank in %2").arg(n, path)));
+      QVERIFY2(distinctColours(shot, box) >= 3,
+               qPrintable(QString("%1 looks blank in %2").arg(n, path)));
     }
   }
 

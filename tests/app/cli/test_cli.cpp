@@ -5,11 +5,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <filesystem>
-#include <cstdio>
-#include <sstream>
 #include <sys/wait.h>
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
 
 namespace flint::cli {
 namespace {
@@ -26,7 +26,9 @@ CliRun run(std::vector<std::string> args) {
   return {status, out.str(), err.str()};
 }
 
-std::size_t lines(const std::string& s) { return std::size_t(std::count(s.begin(), s.end(), '\n')); }
+std::size_t lines(const std::string& s) {
+  return std::size_t(std::count(s.begin(), s.end(), '\n'));
+}
 
 TEST(Cli, PrintsTheVersion) {
   const CliRun r = run({"--version"});
@@ -43,8 +45,11 @@ TEST(Cli, UnknownCommandIsOneLine) {
 }
 
 TEST(Cli, UnknownOptionIsOneLine) {
-  for (const auto& bad : {std::vector<std::string>{"doctor", "--jsn"}, {"doctor", "-j"}, {"doctor", "extra"},
-                          {"doctor", "--json=yes"}, {"doctor", "--json", "--json"}}) {
+  for (const auto& bad : {std::vector<std::string>{"doctor", "--jsn"},
+                          {"doctor", "-j"},
+                          {"doctor", "extra"},
+                          {"doctor", "--json=yes"},
+                          {"doctor", "--json", "--json"}}) {
     const CliRun r = run(bad);
     EXPECT_EQ(r.status, 2) << bad.back();
     EXPECT_EQ(lines(r.err), 1u) << r.err;
@@ -55,7 +60,8 @@ TEST(Cli, UnknownOptionIsOneLine) {
 TEST(Cli, HelpListsEveryCommand) {
   const CliRun r = run({"--help"});
   EXPECT_EQ(r.status, 0);
-  for (const auto& c : commandTable()) EXPECT_NE(r.out.find("  " + c.name), std::string::npos) << c.name;
+  for (const auto& c : commandTable())
+    EXPECT_NE(r.out.find("  " + c.name), std::string::npos) << c.name;
   const CliRun h = run({"doctor", "--help"});
   EXPECT_EQ(h.status, 0);
   EXPECT_NE(h.out.find("--json"), std::string::npos);
@@ -73,12 +79,14 @@ TEST(Cli, DoctorJsonIsValid) {
 TEST(Cli, DoctorTextNamesEachSection) {
   const CliRun r = run({"doctor"});
   ASSERT_EQ(r.status, 0);
-  for (const char* s : {"CPU", "RAM", "GPU", "Disk", "Advice"}) EXPECT_NE(r.out.find(s), std::string::npos) << s;
+  for (const char* s : {"CPU", "RAM", "GPU", "Disk", "Advice"})
+    EXPECT_NE(r.out.find(s), std::string::npos) << s;
 }
 
 TEST(ParsedArgs, TypedValuesAreChecked) {
   const std::vector<OptionSpec> specs = {{"n", true, ""}, {"t", true, ""}, {"id", true, "", true}};
-  const std::vector<std::string> args = {"--n", "12", "--t=0.5", "--id", "1", "--id", "2", "--", "--free"};
+  const std::vector<std::string> args = {"--n",  "12", "--t=0.5", "--id",  "1",
+                                         "--id", "2",  "--",      "--free"};
   const ParsedArgs p = parseArgs("x", args, specs, true);
   EXPECT_EQ(p.integer("n"), 12);
   EXPECT_DOUBLE_EQ(*p.number("t"), 0.5);
@@ -133,7 +141,8 @@ TEST(CliModel, LogitsPrintsOneRowPerId) {
   const auto rows = nlohmann::json::parse(r.out);
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0].size(), 320u) << "the tiny preset's vocabulary";
-  const CliRun d = runModel({"logits", "--model", kTiny, "--ids", "0,5,9", "--numerics", "fp32", "--decode"});
+  const CliRun d =
+      runModel({"logits", "--model", kTiny, "--ids", "0,5,9", "--numerics", "fp32", "--decode"});
   ASSERT_EQ(d.status, 0) << d.err;
   const auto decoded = nlohmann::json::parse(d.out);
   for (std::size_t t = 0; t < 3; ++t)
@@ -157,18 +166,24 @@ TEST(CliModel, LogitsBadInputIsOneLine) {
 }
 
 TEST(CliModel, ChatAnswersOnceAndReportsSpeeds) {
-  const CliRun r =
-      runModel({"chat", "--model", kTiny, "--prompt", "hi", "--temperature", "0", "--max-tokens", "6", "--no-save"});
+  const CliRun r = runModel({"chat", "--model", kTiny, "--prompt", "hi", "--temperature", "0",
+                             "--max-tokens", "6", "--no-save"});
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_TRUE(r.out.find("Answer: ") != std::string::npos || r.out.find("Thinking: ") != std::string::npos) << r.out;
+  EXPECT_TRUE(r.out.find("Answer: ") != std::string::npos ||
+              r.out.find("Thinking: ") != std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("[prompt "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("tok/s; decode "), std::string::npos) << r.out;
-  const CliRun same =
-      runModel({"chat", "--model", kTiny, "--prompt", "hi", "--temperature", "0", "--max-tokens", "6", "--no-save"});
+  const CliRun same = runModel({"chat", "--model", kTiny, "--prompt", "hi", "--temperature", "0",
+                                "--max-tokens", "6", "--no-save"});
   EXPECT_EQ(same.out.substr(0, same.out.find("[prompt")), r.out.substr(0, r.out.find("[prompt")))
       << "greedy decoding repeats itself";
-  EXPECT_EQ(runModel({"chat", "--model", kTiny, "--prompt", "hi", "--mode", "deep", "--no-save"}).status, 2);
-  EXPECT_EQ(runModel({"chat", "--model", kTiny, "--prompt", "hi", "--top-p", "0", "--no-save"}).status, 2);
+  EXPECT_EQ(
+      runModel({"chat", "--model", kTiny, "--prompt", "hi", "--mode", "deep", "--no-save"}).status,
+      2);
+  EXPECT_EQ(
+      runModel({"chat", "--model", kTiny, "--prompt", "hi", "--top-p", "0", "--no-save"}).status,
+      2);
 }
 
 TEST(CliModel, ChatSavesIntoTheDatabaseUnlessAskedNotTo) {
@@ -176,8 +191,8 @@ TEST(CliModel, ChatSavesIntoTheDatabaseUnlessAskedNotTo) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string db = (dir / "flint.db").string();
-  const CliRun r = runModel({"chat", "--model", kTiny, "--prompt", "hello there", "--mode", "high", "--temperature",
-                             "0", "--max-tokens", "8", "--db", db});
+  const CliRun r = runModel({"chat", "--model", kTiny, "--prompt", "hello there", "--mode", "high",
+                             "--temperature", "0", "--max-tokens", "8", "--db", db});
   ASSERT_EQ(r.status, 0) << r.err;
   store::ConversationService service(db);
   const auto conversations = service.list();
@@ -196,16 +211,21 @@ TEST(CliModel, ChatSavesIntoTheDatabaseUnlessAskedNotTo) {
   }
 
   const std::string other = (dir / "other.db").string();
-  ASSERT_EQ(runModel({"chat", "--model", kTiny, "--prompt", "hi", "--max-tokens", "2", "--db", other, "--no-save"}).status, 0);
+  ASSERT_EQ(runModel({"chat", "--model", kTiny, "--prompt", "hi", "--max-tokens", "2", "--db",
+                      other, "--no-save"})
+                .status,
+            0);
   EXPECT_FALSE(std::filesystem::exists(other)) << "--no-save writes nothing";
 }
 
 TEST(CliModel, BenchReportsEveryFigure) {
-  const CliRun r = runModel({"bench", "--model", kTiny, "--prompt-tokens", "8", "--gen-tokens", "4", "--json"});
+  const CliRun r =
+      runModel({"bench", "--model", kTiny, "--prompt-tokens", "8", "--gen-tokens", "4", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  for (const char* key : {"prefill_tokens_per_second", "decode_tokens_per_second", "weight_bytes_per_token",
-                          "read_bandwidth_bytes_per_second", "decode_bandwidth_fraction"})
+  for (const char* key :
+       {"prefill_tokens_per_second", "decode_tokens_per_second", "weight_bytes_per_token",
+        "read_bandwidth_bytes_per_second", "decode_bandwidth_fraction"})
     EXPECT_GT(j[key].get<double>(), 0.0) << key;
   EXPECT_EQ(j["generated_tokens"].get<int>(), 4);
 }

@@ -18,8 +18,8 @@ TEST(SystemReport, ParsesMeminfo) {
 TEST(SystemReport, CountsPhysicalCoresAcrossSockets) {
   const std::string cpuinfo =
       "processor\t: 0\nmodel name\t: Test CPU 9000\nphysical id\t: 0\ncore id\t: 0\n\n"
-      "processor\t: 1\nphysical id\t: 0\ncore id\t: 0\n\n"   // SMT sibling
-      "processor\t: 2\nphysical id\t: 1\ncore id\t: 0\n\n"   // second socket
+      "processor\t: 1\nphysical id\t: 0\ncore id\t: 0\n\n"  // SMT sibling
+      "processor\t: 2\nphysical id\t: 1\ncore id\t: 0\n\n"  // second socket
       "processor\t: 3\nphysical id\t: 1\ncore id\t: 1\n";
   EXPECT_EQ(countPhysicalCores(cpuinfo), 3u);
   EXPECT_EQ(cpuModelFromCpuinfo(cpuinfo), "Test CPU 9000");
@@ -71,9 +71,11 @@ TEST(SystemReport, AdviceExplainsAMissingGpuAndLowDisk) {
 
 TEST(SystemReport, JsonHasEveryField) {
   const auto j = toJson(collectSystemReport());
-  for (const char* key : {"model", "vendor", "logical_cores", "physical_cores", "kernel_isa", "features"})
+  for (const char* key :
+       {"model", "vendor", "logical_cores", "physical_cores", "kernel_isa", "features"})
     EXPECT_TRUE(j["cpu"].contains(key)) << key;
-  for (const char* f : {"avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8"})
+  for (const char* f :
+       {"avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8"})
     EXPECT_TRUE(j["cpu"]["features"][f].is_boolean()) << f;
   EXPECT_TRUE(j["memory"]["total_bytes"].is_number_unsigned());
   EXPECT_TRUE(j["memory"]["available_bytes"].is_number_unsigned());

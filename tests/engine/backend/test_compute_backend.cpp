@@ -81,7 +81,9 @@ TEST(CudaModule, BuiltModuleLoadsAndProbes) {
   }
 }
 #else
-TEST(CudaModule, BuiltModuleLoadsAndProbes) { GTEST_SKIP() << "this build has no CUDA module"; }
+TEST(CudaModule, BuiltModuleLoadsAndProbes) {
+  GTEST_SKIP() << "this build has no CUDA module";
+}
 #endif
 
 TEST(CudaModule, FormatsVersions) {

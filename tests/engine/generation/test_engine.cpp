@@ -27,7 +27,10 @@ class CollectingSink : public StreamSink {
  public:
   void onThinking(std::string_view t) override { thinking += t; }
   void onAnswer(std::string_view t) override { answer += t; }
-  void onStats(const Stats& s) override { last = s; ++snapshots; }
+  void onStats(const Stats& s) override {
+    last = s;
+    ++snapshots;
+  }
   std::string thinking, answer;
   Stats last;
   int snapshots = 0;
@@ -52,7 +55,8 @@ TEST(Engine, GreedyDecodeEqualsPrefillForSixtyFourTokens) {
       const TokenId best = argmax(row);
       if (best != ids[t + 1]) {
         // Only a genuine tie may differ: the two logits must be equal to float precision.
-        EXPECT_NEAR(row[std::size_t(best)], row[std::size_t(ids[t + 1])], 1e-5f) << name << " step " << t;
+        EXPECT_NEAR(row[std::size_t(best)], row[std::size_t(ids[t + 1])], 1e-5f)
+            << name << " step " << t;
       }
     }
   }
@@ -106,7 +110,8 @@ TEST(Engine, GenerateStreamsWhatItReturnsAndCountsTokens) {
   }
   EXPECT_GT(sink.snapshots, 1);
   EXPECT_EQ(sink.last.contextUsed, r.stats.contextUsed);
-  for (TokenId id : r.tokens) EXPECT_LT(std::size_t(id), engine->tokenizer().idLimit()) << "padding rows are never sampled";
+  for (TokenId id : r.tokens)
+    EXPECT_LT(std::size_t(id), engine->tokenizer().idLimit()) << "padding rows are never sampled";
 }
 
 TEST(Engine, NextTurnReusesTheCachedConversation) {
@@ -160,7 +165,9 @@ TEST(Engine, RejectsIdsOutsideTheVocabularyAndTooLongPrompts) {
     engine->logits(bad, Numerics::Fp32, false);
     FAIL() << "an out-of-vocabulary id was accepted";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("token id 100000 is outside the vocabulary"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("token id 100000 is outside the vocabulary"),
+              std::string::npos)
+        << e.what();
   }
   GenerateRequest huge = chatRequest(1);
   huge.messages[0].content.assign(std::size_t(engine->config().maxPositionEmbeddings) * 2, 'a');
@@ -173,7 +180,9 @@ TEST(Engine, NanWeightsAreFoundWhenAskedFor) {
   // Put a bf16 NaN into the final norm's weight.
   const auto file = ckpt.shardOf("norm.weight");
   std::uint64_t offset = 0;
-  ckpt.editHeader(file, [&](nlohmann::json& h) { offset = h["norm.weight"]["data_offsets"][0].get<std::uint64_t>(); });
+  ckpt.editHeader(file, [&](nlohmann::json& h) {
+    offset = h["norm.weight"]["data_offsets"][0].get<std::uint64_t>();
+  });
   std::uint64_t headerLength = 0;
   {
     std::ifstream in(file, std::ios::binary);
