@@ -16,3 +16,4 @@ add_custom_target(format COMMAND ${CLANG_FORMAT} -i ${FLINT_FORMAT_FILES}
   WORKING_DIRECTORY ${PROJECT_SOURCE_DIR} COMMENT "clang-format: rewriting sources")
 add_custom_target(format-check COMMAND ${CLANG_FORMAT} --dry-run --Werror ${FLINT_FORMAT_FILES}
   WORKING_DIRECTORY ${PROJECT_SOURCE_DIR} COMMENT "clang-format: checking sources")
+
