@@ -1,5 +1,6 @@
 // flint-cli prompt: the exact DeepSeek-V4 prompt Flint would send for a conversation, as its
-// text bytes (no newline added) or, with --json, as text and ids.
+// text bytes (no newline added; no model needed) or, with --json, as text and the ids of the
+// model's tokenizer.
 #include "app/cli/cli_app.h"
 #include "engine/tokenizer/prompt_encoder.h"
 
@@ -72,6 +73,12 @@ int runPrompt(const ParsedArgs& args, CommandContext& ctx) {
     throw UsageError("flint-cli prompt: --mode must be non-think, high or max, not '" + modeName +
                      "'");
   const std::vector<engine::ChatMessage> messages = messagesFromArgs(args);
+  // The text needs no vocabulary; ids (--json) and a named --model use the model's tokenizer,
+  // which also checks that it has every control token.
+  if (!args.has("json") && !args.has("model")) {
+    ctx.out << engine::PromptEncoder().encode(messages, *mode).text;
+    return 0;
+  }
   const engine::Tokenizer tokenizer = loadModelTokenizer(args);
   const engine::EncodedPrompt prompt = engine::PromptEncoder(tokenizer).encode(messages, *mode);
   if (args.has("json"))

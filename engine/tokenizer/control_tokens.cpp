@@ -21,4 +21,9 @@ ControlTokens ControlTokens::lookUp(const Tokenizer& tokenizer) {
           lookUpOne(tokenizer, kThinkOpenText), lookUpOne(tokenizer, kThinkCloseText)};
 }
 
+ControlTokens ControlTokens::spellings() {
+  return {{-1, kBosText},       {-1, kEosText},       {-1, kUserText},
+          {-1, kAssistantText}, {-1, kThinkOpenText}, {-1, kThinkCloseText}};
+}
+
 }  // namespace flint::engine

@@ -26,6 +26,8 @@ struct ControlTokens {
 
   // Throws TokenizerError naming the first control token the tokenizer lacks.
   static ControlTokens lookUp(const Tokenizer& tokenizer);
+  // The spellings alone (ids -1): a prompt's text is the same for every V4 vocabulary.
+  static ControlTokens spellings();
 };
 
 }  // namespace flint::engine

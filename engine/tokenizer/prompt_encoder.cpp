@@ -10,12 +10,13 @@ namespace {
 // string, and adjacent text such as preamble + system prompt shares pre-tokens).
 class PromptBuilder {
  public:
-  explicit PromptBuilder(const Tokenizer& tokenizer) : tokenizer_(tokenizer) {}
+  // `tokenizer` null: the text alone.
+  explicit PromptBuilder(const Tokenizer* tokenizer) : tokenizer_(tokenizer) {}
 
   void addControl(const ControlToken& token) {
     flushText();
     prompt_.text.append(token.text);
-    prompt_.ids.push_back(token.id);
+    if (tokenizer_) prompt_.ids.push_back(token.id);
   }
   void addText(std::string_view text) {
     pendingText_.append(text);
@@ -28,11 +29,11 @@ class PromptBuilder {
 
  private:
   void flushText() {
-    tokenizer_.encodeInto(pendingText_, SpecialTokens::kPlainText, prompt_.ids);
+    if (tokenizer_) tokenizer_->encodeInto(pendingText_, SpecialTokens::kPlainText, prompt_.ids);
     pendingText_.clear();
   }
 
-  const Tokenizer& tokenizer_;
+  const Tokenizer* tokenizer_;
   EncodedPrompt prompt_;
   std::string pendingText_;
 };
@@ -59,7 +60,10 @@ std::optional<ThinkingMode> parseThinkingMode(std::string_view name) {
 }
 
 PromptEncoder::PromptEncoder(const Tokenizer& tokenizer, CheckpointFamily family)
-    : tokenizer_(tokenizer), control_(ControlTokens::lookUp(tokenizer)), family_(family) {}
+    : tokenizer_(&tokenizer), control_(ControlTokens::lookUp(tokenizer)), family_(family) {}
+
+PromptEncoder::PromptEncoder(CheckpointFamily family)
+    : tokenizer_(nullptr), control_(ControlTokens::spellings()), family_(family) {}
 
 EncodedPrompt PromptEncoder::encode(std::span<const ChatMessage> input, ThinkingMode mode) const {
   const std::vector<ChatMessage> messages = mergeUserRuns(input);

@@ -45,13 +45,16 @@ class PromptEncoder {
   // Throws TokenizerError when the tokenizer lacks a control token.
   explicit PromptEncoder(const Tokenizer& tokenizer,
                          CheckpointFamily family = CheckpointFamily::kDeepSeekV4);
+  // Text only (EncodedPrompt::ids stays empty): the prompt's bytes depend on the family's
+  // rules and control-token spellings, not on a vocabulary.
+  explicit PromptEncoder(CheckpointFamily family = CheckpointFamily::kDeepSeekV4);
 
   // The prompt for `messages`; when the last message is from the user, it ends with the
   // assistant turn opened for generation.
   EncodedPrompt encode(std::span<const ChatMessage> messages, ThinkingMode mode) const;
 
  private:
-  const Tokenizer& tokenizer_;
+  const Tokenizer* tokenizer_;  // null: text only
   ControlTokens control_;
   CheckpointFamily family_;
 };

@@ -48,6 +48,22 @@ TEST_F(TokenizerCli, PromptMaxPrintsTheExactBytes) {
                        std::string(kUserText) + "hi" + std::string(kAssistantText) + "<think>");
 }
 
+TEST_F(TokenizerCli, PromptTextNeedsNoModel) {
+  // No --model: the text comes from the V4 rules alone, byte for byte what the model's
+  // tokenizer path prints.
+  std::ostringstream out, err;
+  ASSERT_EQ(cli::runCli({"prompt", "--mode", "max", "--user", "hi"}, out, err), 0) << err.str();
+  EXPECT_EQ(out.str(), run({"prompt", "--mode", "max", "--user", "hi"}).out);
+  EXPECT_EQ(out.str().size(),
+            kBosText.size() + 476 + kUserText.size() + 2 + kAssistantText.size() + 7)
+      << "BOS, the 476-byte preamble, the user turn and the opened thinking turn";
+  std::ostringstream jsonOut, jsonErr;
+  const int status = cli::runCli(
+      {"prompt", "--mode", "high", "--user", "hi", "--json", "--model", "/nonexistent/model"},
+      jsonOut, jsonErr);
+  EXPECT_EQ(status, 1) << "ids need a tokenizer";
+}
+
 TEST_F(TokenizerCli, PromptReadsAMessagesFileAndPrintsJson) {
   std::ofstream(dir_ / "m.json") << R"([{"role": "system", "content": "S"},
       {"role": "user", "content": "q"},
