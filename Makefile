@@ -21,6 +21,10 @@ build: setup build/release/build.ninja
 	cmake --build build/release -j $(JOBS)
 
 run: build
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ] && [ -z "$$QT_QPA_PLATFORM" ]; then \
+	  echo "make run: no display here (DISPLAY and WAYLAND_DISPLAY are unset); run it in a desktop session,"; \
+	  echo "or take a picture instead: QT_QPA_PLATFORM=offscreen ./build/release/bin/flint --screenshot flint.png"; \
+	  exit 1; fi
 	./build/release/bin/flint
 
 test: build
