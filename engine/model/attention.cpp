@@ -49,11 +49,9 @@ void Attention::initCache(LayerCache& cache) const {
   if (w_.hasIndexer) initCompressorCache(cache.indexer, 4, s_.indexHeadDim);
 }
 
-void Attention::forward(const LinearContext& outer, const float* x, std::size_t tokens,
+void Attention::forward(const LinearContext& ctx, const float* x, std::size_t tokens,
                         std::int64_t start, LayerCache& cache, float* out) {
   const AttentionShape& s = s_;
-  LinearContext ctx = outer;
-  ctx.scratch = &linearScratch_;
   const std::size_t qWidth = s.heads * s.headDim, pairs = s.ropeDims / 2;
   const std::size_t nope = s.headDim - s.ropeDims;
   float* cosBuf = grow(cos_, pairs);

@@ -47,7 +47,6 @@ class Attention {
   // Scratch, grown on demand and reused across calls ([tokens, ...] row-major).
   std::vector<float> qr_, q_, kv_, ck_, cg_, qi_, iw_, ik_, ig_, o_, z_, zg_, group_, scores_, cos_,
       sin_;
-  std::vector<float> linearScratch_;
   std::vector<const float*> keys_;
   std::vector<std::int32_t> picked_;
 };

@@ -14,8 +14,8 @@ void linear(const LinearContext& ctx, const kernels::WeightView& w, const float*
             std::size_t tokens, float* y) {
   const bool quantized = w.format == kernels::WeightFormat::Fp8Block128 ||
                          w.format == kernels::WeightFormat::Fp4Group32;
-  if (ctx.numerics == Numerics::Official && quantized && ctx.scratch) {
-    std::vector<float>& copy = *ctx.scratch;
+  if (ctx.numerics == Numerics::Official && quantized) {
+    thread_local std::vector<float> copy;  // grows to the largest input, then stays
     if (copy.size() < tokens * w.cols) copy.resize(tokens * w.cols);
     std::copy(x, x + tokens * w.cols, copy.begin());
     for (std::size_t t = 0; t < tokens; ++t)

@@ -12,7 +12,6 @@ namespace flint::engine {
 struct LinearContext {
   Numerics numerics = Numerics::Official;
   kernels::ThreadPool* pool = nullptr;
-  std::vector<float>* scratch = nullptr;  // for the rounded copy of the input
 };
 
 // y[t, :] = W x[t, :] for t < tokens.

@@ -32,11 +32,9 @@ void Moe::runExpert(const LinearContext& ctx, const MoeShape& s, const ExpertWei
   linear(ctx, e.w2, g, tokens, y);
 }
 
-void Moe::forward(const LinearContext& outer, const MoeShape& s, const MoeWeights& w,
+void Moe::forward(const LinearContext& ctx, const MoeShape& s, const MoeWeights& w,
                   ExpertStore& experts, std::size_t layer, const float* x, const std::int32_t* ids,
                   std::size_t tokens, float* out) {
-  LinearContext ctx = outer;
-  ctx.scratch = &linearScratch_;
   const std::size_t E = s.experts, k = s.topK, d = s.hidden;
   float* logits = grow(logits_, tokens * E);
   kernels::matmul(w.gate, x, tokens, logits, ctx.pool);  // BF16 gate, fp32 math, no rounding

@@ -30,7 +30,7 @@ class Moe {
   void runExpert(const LinearContext& ctx, const MoeShape& s, const ExpertWeights& e,
                  const float* x, const float* tokenWeights, std::size_t tokens, float* y);
 
-  std::vector<float> logits_, gathered_, routeWeights_, h_, u_, y_, linearScratch_;
+  std::vector<float> logits_, gathered_, routeWeights_, h_, u_, y_;
   std::vector<std::int32_t> chosen_;
   std::vector<float> weights_;
   std::vector<std::vector<std::pair<std::size_t, float>>> routes_;  // per expert: (token, weight)

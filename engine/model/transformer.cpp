@@ -84,7 +84,7 @@ void Transformer::forward(std::span<const std::int32_t> ids, SessionCache& cache
         "the sequence would be " + std::to_string(cache.length + std::int64_t(tokens)) +
         " tokens long; this model's limit is " + std::to_string(c.maxPositionEmbeddings));
 
-  const LinearContext ctx{numerics, pool_, nullptr};
+  const LinearContext ctx{numerics, pool_};
   float* X = grow(X_, tokens * n * d);
   float* res = grow(res_, tokens * n * d);
   float* y = grow(y_, tokens * d);
