@@ -23,8 +23,9 @@ namespace {
 
 using testing::StoreTest;
 
-const std::string kNotUtf8 = std::string("caf\xC3\xA9 \xFF\xFE bad \xC3 end \xED\xA0\x80", 24) +
-                             std::string(1, '\0') + "after NUL";
+constexpr char kNotUtf8Bytes[] = "caf\xC3\xA9 \xFF\xFE bad \xC3 end \xED\xA0\x80";
+const std::string kNotUtf8 =
+    std::string(kNotUtf8Bytes, sizeof kNotUtf8Bytes - 1) + std::string(1, '\0') + "after NUL";
 
 TEST_F(StoreTest, InvalidUtf8AndNulBytesComeBackIntact) {
   ConversationService service(dbPath());
