@@ -15,9 +15,7 @@ float* grow(std::vector<float>& v, std::size_t n) {
 }
 
 float dot(const float* a, const float* b, std::size_t n) {
-  float s = 0;
-  for (std::size_t i = 0; i < n; ++i) s += a[i] * b[i];
-  return s;
+  return kernels::dotProduct(a, b, n);
 }
 
 }  // namespace

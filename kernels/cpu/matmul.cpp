@@ -150,6 +150,12 @@ const RowDotKernels& bestRowDotKernels() {
   return chosen;
 }
 
+float dotProduct(const float* a, const float* b, std::size_t n) {
+  float out = 0;
+  bestRowDotKernels().f32(a, n, b, n, 1, &out, 1);
+  return out;
+}
+
 void matmul(const WeightView& w, const float* x, std::size_t tokens, float* y, ThreadPool* pool,
             const RowDotKernels& kernels) {
   if (tokens == 0 || w.rows == 0) return;

@@ -34,6 +34,10 @@ WeightView rowsOf(const WeightView& w, std::size_t begin, std::size_t count);
 // The row kernels for this CPU (AVX-512, else AVX2, else scalar), chosen once.
 const RowDotKernels& bestRowDotKernels();
 
+// a · b over n floats with the widest kernel (attention scores, indexer scores). A plain loop
+// would stay scalar: without -ffast-math the compiler keeps the sum's order.
+float dotProduct(const float* a, const float* b, std::size_t n);
+
 // y[t * rows + r] = sum_c W[r, c] * x[t * cols + c] for t < tokens. `pool` may be null.
 void matmul(const WeightView& w, const float* x, std::size_t tokens, float* y, ThreadPool* pool,
             const RowDotKernels& kernels = bestRowDotKernels());
