@@ -36,10 +36,11 @@ inline __m512 e2m1Table() {
                         -2.0f, -3.0f, -4.0f, -6.0f);
 }
 
-// Independent accumulators per token: one FMA chain would wait on its own latency (4 cycles)
-// and hold decode far below the memory bandwidth.
+// Independent accumulators per token: one FMA chain would wait on its own latency (4 cycles).
+// FP8 with one token uses two, like the four-row kernel below, so a row's sum has the same order
+// whichever kernel computes it (threading must not change results).
 constexpr int accumulatorsFor(int tokens) {
-  return tokens == 1 ? 4 : tokens == 2 ? 2 : 1;
+  return tokens <= 2 ? 2 : 1;
 }
 
 // e4m3 bytes to floats by integer ops alone: sign-extended and shifted, the byte's exponent and
@@ -89,7 +90,7 @@ void fp8DotT(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols
 template <int T>
 void fp4DotT(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, const float* x,
              std::size_t xStride, float* out, std::size_t outStride) {
-  constexpr int A = accumulatorsFor(T);
+  constexpr int A = T == 1 ? 4 : accumulatorsFor(T);
   const std::size_t half = (cols + 1) / 2;
   const __m512 table = e2m1Table();
   __m512 acc[T][A];
@@ -143,6 +144,35 @@ void bf16DotT(const std::uint16_t* w, std::size_t cols, const float* x, std::siz
     float tail = 0;
     for (std::size_t i = full; i < cols; ++i) tail += bf16ToF32(w[i]) * x[t * xStride + i];
     out[t * outStride] = _mm512_reduce_add_ps(acc[t]) + tail;
+  }
+}
+
+void fp8Rows4(const std::uint8_t* w, std::size_t rowBytes, const std::uint8_t* scales,
+              std::size_t cols, const float* x, float* out) {
+  __m512 total[4];
+  for (auto& t : total) t = _mm512_setzero_ps();
+  const std::size_t fullBlocks = cols / 128;
+  for (std::size_t b = 0; b < fullBlocks; ++b) {
+    __m512 acc[4][2];
+    for (auto& row : acc) row[0] = row[1] = _mm512_setzero_ps();
+    for (std::size_t c = 0; c < 8; ++c) {
+      const std::size_t i = b * 128 + c * 16;
+      const __m512 xv = _mm512_loadu_ps(x + i);
+      for (std::size_t r = 0; r < 4; ++r)
+        acc[r][c & 1] = _mm512_fmadd_ps(e4m3x16Scaled(w + r * rowBytes + i), xv, acc[r][c & 1]);
+    }
+    const __m512 scale = _mm512_set1_ps(e8m0ToF32(scales[b]) * 0x1p60f);
+    for (std::size_t r = 0; r < 4; ++r)
+      total[r] = _mm512_fmadd_ps(
+          _mm512_mul_ps(_mm512_add_ps(acc[r][0], acc[r][1]), _mm512_set1_ps(0x1p60f)), scale,
+          total[r]);
+  }
+  for (std::size_t r = 0; r < 4; ++r) {
+    float tail = 0;
+    for (std::size_t i = fullBlocks * 128; i < cols; ++i)
+      tail += e4m3ToF32(w[r * rowBytes + i]) * x[i];
+    if (fullBlocks * 128 < cols) tail *= e8m0ToF32(scales[fullBlocks]);
+    out[r] = _mm512_reduce_add_ps(total[r]) + tail;
   }
 }
 
@@ -228,7 +258,8 @@ void bf16Row(const std::uint16_t* w, std::size_t cols, float* out) {
 }  // namespace
 
 const RowDotKernels* rowDotKernelsAvx512() {
-  static const RowDotKernels k{"avx512", fp8Dot, fp4Dot, bf16Dot, f32Dot, fp8Row, fp4Row, bf16Row};
+  static const RowDotKernels k{"avx512", fp8Dot, fp4Dot,  bf16Dot, f32Dot,
+                               fp8Row,   fp4Row, bf16Row, fp8Rows4};
   return &k;
 }
 
