@@ -1,24 +1,13 @@
 #include "engine/model/attention.h"
 
 #include "engine/model/compressor.h"
+#include "engine/model/scratch.h"
 #include "kernels/cpu/vector_ops.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace flint::engine {
-namespace {
-
-float* grow(std::vector<float>& v, std::size_t n) {
-  if (v.size() < n) v.resize(n);
-  return v.data();
-}
-
-float dot(const float* a, const float* b, std::size_t n) {
-  return kernels::dotProduct(a, b, n);
-}
-
-}  // namespace
 
 AttentionShape attentionShape(const ModelConfig& c) {
   AttentionShape s;
@@ -139,7 +128,8 @@ void Attention::selectIndexed(const LinearContext& ctx, std::size_t t, const Lay
     const float* key = cache.indexer.entries.data() + e * s.indexHeadDim;
     float score = 0;
     for (std::size_t h = 0; h < s.indexHeads; ++h)
-      score += iw[h] * std::max(0.0f, dot(qi + h * s.indexHeadDim, key, s.indexHeadDim));
+      score +=
+          iw[h] * std::max(0.0f, kernels::dotProduct(qi + h * s.indexHeadDim, key, s.indexHeadDim));
     scores[e] = score;
   }
   store(ctx, scores.data(), usable);  // bf16 scores tie often: top-k breaks ties to the lower index
@@ -201,7 +191,7 @@ void Attention::attendOne(const LinearContext& ctx, std::size_t t, std::int64_t 
     const float* qh = q_.data() + t * qWidth + h * D;
     float maxScore = w_.sink[h];  // the sink joins the max for stability; it adds no value
     for (std::size_t j = 0; j < keys_.size(); ++j) {
-      scores[j] = dot(qh, keys_[j], D) * scale;
+      scores[j] = kernels::dotProduct(qh, keys_[j], D) * scale;
       maxScore = std::max(maxScore, scores[j]);
     }
     float denom = std::exp(w_.sink[h] - maxScore);

@@ -1,19 +1,12 @@
 #include "engine/model/moe.h"
 
+#include "engine/model/scratch.h"
 #include "kernels/cpu/vector_ops.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace flint::engine {
-namespace {
-
-float* grow(std::vector<float>& v, std::size_t n) {
-  if (v.size() < n) v.resize(n);
-  return v.data();
-}
-
-}  // namespace
 
 void Moe::runExpert(const LinearContext& ctx, const MoeShape& s, const ExpertWeights& e,
                     const float* x, const float* tokenWeights, std::size_t tokens, float* y) {

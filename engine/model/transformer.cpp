@@ -1,5 +1,6 @@
 #include "engine/model/transformer.h"
 
+#include "engine/model/scratch.h"
 #include "kernels/cpu/quant_formats.h"
 #include "kernels/cpu/vector_ops.h"
 
@@ -7,14 +8,6 @@
 #include <string>
 
 namespace flint::engine {
-namespace {
-
-float* grow(std::vector<float>& v, std::size_t n) {
-  if (v.size() < n) v.resize(n);
-  return v.data();
-}
-
-}  // namespace
 
 Transformer::Transformer(ModelFiles files, kernels::ThreadPool* pool)
     : files_(std::move(files)),
