@@ -3,6 +3,7 @@
 #include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/dequant.h"
 
+#include <bit>
 #include <vector>
 
 namespace flint::kernels {
@@ -11,21 +12,17 @@ namespace {
 // Rows per scheduling chunk: enough work to amortise the hand-off, small enough to balance.
 constexpr std::size_t kRowGrain = 16;
 
-// Per-thread buffers that grow and never shrink, so steady-state calls do not allocate.
-// Two of them: the caller's split activations stay alive while its own rows are decoded.
-enum class Scratch { SplitActivations, WeightRow };
-
-float* scratch(Scratch which, std::size_t floats) {
-  thread_local std::vector<float> buffers[2];
-  auto& buffer = buffers[static_cast<int>(which)];
+// A per-thread row of dequantized weights that grows and never shrinks, so steady-state calls
+// do not allocate.
+float* weightRowScratch(std::size_t floats) {
+  thread_local std::vector<float> buffer;
   if (buffer.size() < floats) buffer.resize(floats);
   return buffer.data();
 }
 
 // FP4 kernels take activations as [even | odd] halves, matching the nibble order.
-const float* splitEvenOdd(const float* x, std::size_t tokens, std::size_t cols) {
+void splitEvenOdd(const float* x, std::size_t tokens, std::size_t cols, float* out) {
   const std::size_t half = (cols + 1) / 2;
-  float* out = scratch(Scratch::SplitActivations, tokens * 2 * half);
   for (std::size_t t = 0; t < tokens; ++t) {
     const float* xt = x + t * cols;
     float* even = out + t * 2 * half;
@@ -35,7 +32,34 @@ const float* splitEvenOdd(const float* x, std::size_t tokens, std::size_t cols) 
       odd[k] = 2 * k + 1 < cols ? xt[2 * k + 1] : 0.0f;
     }
   }
-  return out;
+}
+
+// Activations as bf16 into `out`, when every value converts exactly and none is a bf16
+// subnormal (which vdpbf16ps reads as zero); false otherwise. Official numerics round a
+// quantized linear's input to e4m3 values with power-of-two scales and store other activations
+// as bf16, so they qualify. `split` gives FP4's [even | odd] layout, 2 * ceil(cols/2) values
+// per token.
+bool exactBf16(const float* x, std::size_t tokens, std::size_t cols, bool split,
+               std::uint16_t* out) {
+  const std::size_t half = (cols + 1) / 2, stride = split ? 2 * half : cols;
+  std::uint32_t inexact = 0;
+  auto convert = [&](float v) {
+    const auto bits = std::bit_cast<std::uint32_t>(v);
+    const std::uint32_t exponent = bits & 0x7F800000u;
+    inexact |= (bits & 0xFFFFu) | std::uint32_t(exponent == 0x7F800000u) |
+               std::uint32_t(exponent == 0 && (bits & 0x7FFFFFFFu) != 0);
+    return std::uint16_t(bits >> 16);
+  };
+  for (std::size_t t = 0; t < tokens; ++t) {
+    const float* xt = x + t * cols;
+    std::uint16_t* row = out + t * stride;
+    for (std::size_t i = 0; i < cols; ++i) {
+      row[split ? (i % 2) * half + i / 2 : i] = convert(xt[i]);
+      if (i % 128 == 127 && inexact) return false;  // fp32 numerics: give up early
+    }
+    if (split && cols % 2) row[2 * half - 1] = 0;
+  }
+  return !inexact;
 }
 
 // Decode over four FP8 rows at a time where the ISA has that kernel; a row whose group of four
@@ -96,7 +120,7 @@ void rowsDequantized(const WeightView& w, const float* x, std::size_t xStride, s
                      float* y, std::size_t begin, std::size_t end, const RowDotKernels& k) {
   const std::size_t cols = w.cols;
   const std::size_t rowFloats = w.format == WeightFormat::Fp4Group32 ? 2 * ceilDiv(cols, 2) : cols;
-  float* row = scratch(Scratch::WeightRow, rowFloats);
+  float* row = weightRowScratch(rowFloats);
   for (std::size_t r = begin; r < end; ++r) {
     switch (w.format) {
       case WeightFormat::Fp8Block128:
@@ -119,6 +143,25 @@ void rowsDequantized(const WeightView& w, const float* x, std::size_t xStride, s
     k.f32(row, rowFloats, x, xStride, tokens, y + r, w.rows);
   }
 }
+
+void rowsBf16(const WeightView& w, const std::uint16_t* x, std::size_t xStride, std::size_t tokens,
+              float* y, std::size_t begin, std::size_t end, const RowDotKernels& k) {
+  for (std::size_t r = begin; r < end; ++r)
+    if (w.format == WeightFormat::Fp4Group32)
+      k.fp4Bf16(static_cast<const std::uint8_t*>(w.data) + r * ceilDiv(w.cols, 2),
+                w.scales + r * ceilDiv(w.cols, kFp4GroupSize), w.cols, x, xStride, tokens, y + r,
+                w.rows);
+    else
+      k.bf16Bf16(static_cast<const std::uint16_t*>(w.data) + r * w.cols, w.cols, x, xStride, tokens,
+                 y + r, w.rows);
+}
+
+// How a matmul's rows are computed, with its activations in the layout that path takes.
+struct Prepared {
+  enum class Path { Bf16, Fused, Dequantized } path;
+  const void* x;
+  std::size_t xStride;
+};
 
 }  // namespace
 
@@ -166,7 +209,14 @@ const RowDotKernels& bestRowDotKernels() {
     const std::string isa = bestKernelIsa(cpuFeatures());
     const CpuFeatures& f = cpuFeatures();
     if (isa == "avx512" && f.f16c && f.fma)
-      if (const auto* k = rowDotKernelsAvx512()) return *k;
+      if (const auto* k = rowDotKernelsAvx512()) {
+        static RowDotKernels withBf16 = *k;
+        if (f.avx512bf16) {
+          withBf16.fp4Bf16 = fp4Bf16KernelAvx512();
+          withBf16.bf16Bf16 = bf16Bf16KernelAvx512();
+        }
+        return withBf16;
+      }
     if (f.avx2 && f.fma && f.f16c)
       if (const auto* k = rowDotKernelsAvx2()) return *k;
     return rowDotKernelsScalar();
@@ -181,19 +231,41 @@ float dotProduct(const float* a, const float* b, std::size_t n) {
 }
 
 void matmul(const WeightView& w, const float* x, std::size_t tokens, float* y, ThreadPool* pool,
-            const RowDotKernels& kernels) {
+            const RowDotKernels& k) {
   if (tokens == 0 || w.rows == 0) return;
-  std::size_t xStride = w.cols;
-  if (w.format == WeightFormat::Fp4Group32) {
-    x = splitEvenOdd(x, tokens, w.cols);
-    xStride = 2 * ceilDiv(w.cols, 2);
-  }
+  // Per-thread activation copies that grow and never shrink; the pool's workers read the
+  // caller's through `p`.
+  thread_local std::vector<float> floats;
+  thread_local std::vector<std::uint16_t> halves;
+  const bool fp4 = w.format == WeightFormat::Fp4Group32;
   const bool fused = tokens <= kFusedTokens;
+  const std::size_t split = 2 * ceilDiv(w.cols, 2);
+  const bool bf16Kernel =
+      fp4 ? k.fp4Bf16 != nullptr : w.format == WeightFormat::BF16 && k.bf16Bf16 != nullptr;
+  Prepared p{fused ? Prepared::Path::Fused : Prepared::Path::Dequantized, x, w.cols};
+  if (fused && bf16Kernel) {
+    if (halves.size() < tokens * split) halves.resize(tokens * split);
+    if (exactBf16(x, tokens, w.cols, fp4, halves.data()))
+      p = {Prepared::Path::Bf16, halves.data(), fp4 ? split : w.cols};
+  }
+  if (p.path != Prepared::Path::Bf16 && fp4) {
+    if (floats.size() < tokens * split) floats.resize(tokens * split);
+    splitEvenOdd(x, tokens, w.cols, floats.data());
+    p.x = floats.data();
+    p.xStride = split;
+  }
   auto job = [&](std::size_t begin, std::size_t end) {
-    if (fused)
-      rowsFused(w, x, xStride, tokens, y, begin, end, kernels);
-    else
-      rowsDequantized(w, x, xStride, tokens, y, begin, end, kernels);
+    switch (p.path) {
+      case Prepared::Path::Bf16:
+        rowsBf16(w, static_cast<const std::uint16_t*>(p.x), p.xStride, tokens, y, begin, end, k);
+        break;
+      case Prepared::Path::Fused:
+        rowsFused(w, static_cast<const float*>(p.x), p.xStride, tokens, y, begin, end, k);
+        break;
+      case Prepared::Path::Dequantized:
+        rowsDequantized(w, static_cast<const float*>(p.x), p.xStride, tokens, y, begin, end, k);
+        break;
+    }
   };
   if (pool)
     pool->parallelFor(w.rows, kRowGrain, job);

@@ -155,6 +155,12 @@ void fp8Rows4(const std::uint8_t* w, std::size_t rowBytes, const std::uint8_t* s
   for (std::size_t b = 0; b < fullBlocks; ++b) {
     __m512 acc[4][2];
     for (auto& row : acc) row[0] = row[1] = _mm512_setzero_ps();
+    // The next four rows, same block: four short streams restart with every group of rows, which
+    // the hardware prefetcher follows too late (measured: 13-15 GB/s from DRAM against 21 in L2).
+    for (std::size_t r = 8; r < 12; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(w + r * rowBytes + b * 128), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(w + r * rowBytes + b * 128 + 64), _MM_HINT_T0);
+    }
     for (std::size_t c = 0; c < 8; ++c) {
       const std::size_t i = b * 128 + c * 16;
       const __m512 xv = _mm512_loadu_ps(x + i);

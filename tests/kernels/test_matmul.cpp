@@ -1,7 +1,9 @@
 // Every row-kernel ISA against the scalar dequant reference, on random data (never zeros),
 // odd shapes with tail blocks, few and many tokens, with and without the thread pool.
+#include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/dequant.h"
 #include "kernels/cpu/matmul.h"
+#include "kernels/cpu/quant_formats.h"
 
 #include <gtest/gtest.h>
 
@@ -105,14 +107,27 @@ const char* formatName(WeightFormat f) {
   return "?";
 }
 
-void checkCase(const Case& c, ThreadPool* pool) {
+// What official numerics feed a quantized linear: e4m3 values times a power-of-two scale per
+// block of 128, which bf16 holds exactly.
+float e4m3Valued(std::mt19937& rng, std::size_t i) {
+  float v;
+  do v = e4m3ToF32(std::uint8_t(rng()));
+  while (std::isnan(v) || v == 0);
+  return std::ldexp(v, int(i / 128 % 5) - 6);
+}
+
+enum class Activations { Normal, E4m3Valued };
+
+void checkCase(const Case& c, ThreadPool* pool, Activations kind = Activations::Normal,
+               std::vector<const RowDotKernels*> kernels = allKernels()) {
   std::mt19937 rng(unsigned(c.rows * 7919 + c.cols * 31 + c.tokens));
   const Weights w = makeWeights(c.format, c.rows, c.cols, rng);
   std::vector<float> x(c.tokens * c.cols);
   std::normal_distribution<float> normal;
-  for (auto& v : x) v = normal(rng);
+  for (std::size_t i = 0; i < x.size(); ++i)
+    x[i] = kind == Activations::Normal ? normal(rng) : e4m3Valued(rng, i % c.cols);
 
-  for (const RowDotKernels* k : allKernels()) {
+  for (const RowDotKernels* k : kernels) {
     std::vector<float> y(c.tokens * c.rows, NAN);
     matmul(w.view, x.data(), c.tokens, y.data(), pool, *k);
     for (std::size_t t = 0; t < c.tokens; ++t)
@@ -137,6 +152,44 @@ TEST(Matmul, EveryIsaMatchesTheScalarDequantReference) {
     for (std::size_t cols : {1, 7, 31, 32, 33, 127, 128, 129, 300, 1024})
       for (std::size_t rows : {1, 17, 130})
         for (std::size_t tokens : {1, 3, 4, 5, 9}) checkCase({f, rows, cols, tokens}, nullptr);
+}
+
+// The bf16 dot-product paths for FP4 and BF16 (AVX512-BF16): taken for bf16-exact activations,
+// and refused for anything else (inexact values, bf16 subnormals the instruction reads as zero).
+TEST(Matmul, Bf16ExactActivationsMatchTheReference) {
+  const RowDotKernels& best = bestRowDotKernels();
+  if (std::string(best.isa) == "avx512" && cpuFeatures().avx512bf16) {
+    ASSERT_NE(best.fp4Bf16, nullptr) << "this CPU has AVX512-BF16; the kernel must be chosen";
+    ASSERT_NE(best.bf16Bf16, nullptr);
+  }
+  if (!best.fp4Bf16) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  for (WeightFormat f : {WeightFormat::Fp4Group32, WeightFormat::BF16})
+    for (std::size_t cols : {1, 31, 33, 64, 96, 127, 128, 129, 300, 1024, 2048})
+      for (std::size_t tokens : {1, 2, 3, 4, 5}) {
+        checkCase({f, 19, cols, tokens}, nullptr, Activations::E4m3Valued, {&best});
+        checkCase({f, 19, cols, tokens}, nullptr, Activations::Normal, {&best});
+      }
+}
+
+TEST(Matmul, Fp4Bf16PathHandlesEdgeScalesAndSubnormalActivations) {
+  const RowDotKernels& best = bestRowDotKernels();
+  if (!best.fp4Bf16) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  std::mt19937 rng(5);
+  Weights w = makeWeights(WeightFormat::Fp4Group32, 3, 256, rng);
+  w.scales[0] = 0;  // 2^-127: a float subnormal the fast path cannot shift into place
+  dequantFp4GroupScalar(w.bytes.data(), w.scales.data(), 3, 256, w.dense.data());
+  for (float magnitude : {1.0f, 0x1p-130f}) {  // the second is a bf16 subnormal
+    std::vector<float> x(256);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = (i % 3 ? magnitude : -magnitude) * 0.75f;
+    std::vector<float> y(3);
+    matmul(w.view, x.data(), 1, y.data(), nullptr, best);
+    for (std::size_t r = 0; r < 3; ++r) {
+      double ref = 0;
+      for (std::size_t i = 0; i < 256; ++i) ref += double(w.dense[r * 256 + i]) * x[i];
+      EXPECT_NEAR(y[r], ref, std::fabs(ref) * 1e-6 + 1e-45) << "row " << r << " x " << magnitude;
+      EXPECT_NE(ref, 0.0);
+    }
+  }
 }
 
 TEST(Matmul, ThreadPoolGivesIdenticalResults) {
