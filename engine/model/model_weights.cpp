@@ -125,6 +125,48 @@ class Binder {
   const ModelFiles& files_;
 };
 
+// One block's tensors under prefix `p` (a backbone layer or a drafter stage).
+BlockWeights bindBlock(const Binder& b, const std::string& p, std::int64_t ratio, bool csa,
+                       bool hashRouted, std::int64_t routedExperts) {
+  BlockWeights layer;
+  layer.ratio = ratio;
+  layer.attnNorm = b.floats(p + "attn_norm.weight");
+  layer.ffnNorm = b.floats(p + "ffn_norm.weight");
+  layer.hcAttn = b.hyperConnection(p + "hc_attn");
+  layer.hcFfn = b.hyperConnection(p + "hc_ffn");
+
+  AttentionWeights& a = layer.attn;
+  a.wqA = b.linear(p + "attn.wq_a");
+  a.wqB = b.linear(p + "attn.wq_b");
+  a.wkv = b.linear(p + "attn.wkv");
+  a.woA = b.linear(p + "attn.wo_a");
+  a.woB = b.linear(p + "attn.wo_b");
+  a.qNorm = b.floats(p + "attn.q_norm.weight");
+  a.kvNorm = b.floats(p + "attn.kv_norm.weight");
+  a.sink = b.floats(p + "attn.attn_sink");
+  if (ratio != 0) {
+    a.hasCompressor = true;
+    a.compressor = b.compressor(p + "attn.compressor");
+  }
+  if (csa) {
+    a.hasIndexer = true;
+    a.indexerWqB = b.linear(p + "attn.indexer.wq_b");
+    a.indexerWeightsProj = b.linear(p + "attn.indexer.weights_proj");
+    a.indexerCompressor = b.compressor(p + "attn.indexer.compressor");
+  }
+
+  MoeWeights& moe = layer.moe;
+  moe.gate = b.linear(p + "ffn.gate");
+  if (hashRouted)
+    moe.tid2eid = b.tid2eid(p + "ffn.gate.tid2eid");
+  else
+    moe.bias = b.floats(p + "ffn.gate.bias");
+  moe.shared = b.expert(p + "ffn.shared_experts");
+  for (std::int64_t e = 0; e < routedExperts; ++e)
+    moe.experts.push_back(b.expert(p + "ffn.experts." + std::to_string(e)));
+  return layer;
+}
+
 }  // namespace
 
 ModelWeights bindModelWeights(const ModelFiles& files) {
@@ -137,47 +179,35 @@ ModelWeights bindModelWeights(const ModelFiles& files) {
   m.head = b.linear("head");
   m.norm = b.floats("norm.weight");
   m.hcHead = b.hyperConnection("hc_head");
-
-  for (std::int64_t l = 0; l < c.numHiddenLayers; ++l) {
-    const std::string p = "layers." + std::to_string(l) + ".";
-    BlockWeights& layer = m.layers.emplace_back();
-    layer.ratio = c.compressRatios.at(std::size_t(l));
-    layer.attnNorm = b.floats(p + "attn_norm.weight");
-    layer.ffnNorm = b.floats(p + "ffn_norm.weight");
-    layer.hcAttn = b.hyperConnection(p + "hc_attn");
-    layer.hcFfn = b.hyperConnection(p + "hc_ffn");
-
-    AttentionWeights& a = layer.attn;
-    a.wqA = b.linear(p + "attn.wq_a");
-    a.wqB = b.linear(p + "attn.wq_b");
-    a.wkv = b.linear(p + "attn.wkv");
-    a.woA = b.linear(p + "attn.wo_a");
-    a.woB = b.linear(p + "attn.wo_b");
-    a.qNorm = b.floats(p + "attn.q_norm.weight");
-    a.kvNorm = b.floats(p + "attn.kv_norm.weight");
-    a.sink = b.floats(p + "attn.attn_sink");
-    if (layer.ratio != 0) {
-      a.hasCompressor = true;
-      a.compressor = b.compressor(p + "attn.compressor");
-    }
-    if (c.layerAttention(l) == LayerAttention::Csa) {
-      a.hasIndexer = true;
-      a.indexerWqB = b.linear(p + "attn.indexer.wq_b");
-      a.indexerWeightsProj = b.linear(p + "attn.indexer.weights_proj");
-      a.indexerCompressor = b.compressor(p + "attn.indexer.compressor");
-    }
-
-    MoeWeights& moe = layer.moe;
-    moe.gate = b.linear(p + "ffn.gate");
-    if (c.isHashLayer(l))
-      moe.tid2eid = b.tid2eid(p + "ffn.gate.tid2eid");
-    else
-      moe.bias = b.floats(p + "ffn.gate.bias");
-    moe.shared = b.expert(p + "ffn.shared_experts");
-    for (std::int64_t e = 0; e < c.nRoutedExperts; ++e)
-      moe.experts.push_back(b.expert(p + "ffn.experts." + std::to_string(e)));
-  }
+  for (std::int64_t l = 0; l < c.numHiddenLayers; ++l)
+    m.layers.push_back(
+        bindBlock(b, "layers." + std::to_string(l) + ".", c.compressRatios.at(std::size_t(l)),
+                  c.layerAttention(l) == LayerAttention::Csa, c.isHashLayer(l), c.nRoutedExperts));
   return m;
+}
+
+DrafterWeights bindDrafterWeights(const ModelFiles& files) {
+  const ModelConfig& c = files.config;
+  if (!c.dspark) throw ModelError("the model has no DSpark drafter");
+  const Binder b(files);
+  DrafterWeights w;
+  const std::size_t stages = c.dspark->targetLayerIds.size();
+  for (std::size_t s = 0; s < stages; ++s)
+    w.stages.push_back(
+        bindBlock(b, "mtp." + std::to_string(s) + ".", 0, false, false, c.nRoutedExperts));
+  w.mainProj = b.linear("mtp.0.main_proj");
+  w.mainNorm = b.floats("mtp.0.main_norm.weight");
+  const std::string last = "mtp." + std::to_string(stages - 1) + ".";
+  w.norm = b.floats(last + "norm.weight");
+  w.hcHead = b.hyperConnection(last + "hc_head");
+  const TensorView& w1 = b.tensor(last + "markov_head.markov_w1.weight");
+  if (w1.dtype() != DType::BF16)
+    throw ModelError("tensor " + last + "markov_head.markov_w1.weight must be BF16");
+  w.markovW1 = reinterpret_cast<const std::uint16_t*>(w1.bytes().data());
+  w.markovRank = std::size_t(w1.shape().at(1));
+  w.markovW2 = b.linear(last + "markov_head.markov_w2");
+  w.confidence = b.floats(last + "confidence_head.proj.weight");
+  return w;
 }
 
 }  // namespace flint::engine

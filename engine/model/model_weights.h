@@ -64,7 +64,24 @@ struct ModelWeights {
   std::vector<BlockWeights> layers;
 };
 
+// The DSpark drafter (deepseek-v4.md §7.3, §7.5): window-only, bias-routed stage blocks, the
+// tap projection, and the last stage's head parts (it shares the backbone's embed and head).
+struct DrafterWeights {
+  std::vector<BlockWeights> stages;
+  WeightView mainProj;  // [d, stages * d]
+  std::vector<float> mainNorm;
+  std::vector<float> norm;  // the last stage's, before the shared head
+  HyperConnectionWeights hcHead;
+  const std::uint16_t* markovW1 = nullptr;  // [vocab, rank] BF16: the previous token's row
+  WeightView markovW2;                      // [vocab, rank] BF16
+  std::size_t markovRank = 0;
+  std::vector<float> confidence;  // [d + rank]
+};
+
 // Binds every backbone tensor. Throws ModelError for a dtype the forward cannot use.
 ModelWeights bindModelWeights(const ModelFiles& files);
+
+// Binds the drafter's tensors; throws ModelError when the model has none.
+DrafterWeights bindDrafterWeights(const ModelFiles& files);
 
 }  // namespace flint::engine

@@ -4,6 +4,7 @@
 #include "kernels/cpu/quant_formats.h"
 #include "kernels/cpu/vector_ops.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -62,8 +63,26 @@ SessionCache Transformer::newCache() const {
   return cache;
 }
 
+void Transformer::recordTap(std::size_t layer, const float* X, std::size_t tokens,
+                            std::vector<float>& taps) const {
+  const auto& ids = files_.config.dspark->targetLayerIds;
+  const auto it = std::find(ids.begin(), ids.end(), std::int64_t(layer));
+  if (it == ids.end()) return;
+  const std::size_t slot = std::size_t(it - ids.begin()), count = ids.size();
+  const std::size_t d = hyper_.hidden, n = hyper_.streams;
+  taps.resize(tokens * count * d);
+  for (std::size_t t = 0; t < tokens; ++t) {
+    float* out = taps.data() + (t * count + slot) * d;
+    for (std::size_t k = 0; k < d; ++k) {
+      float sum = 0;
+      for (std::size_t i = 0; i < n; ++i) sum += X[(t * n + i) * d + k];
+      out[k] = sum / float(n);
+    }
+  }
+}
+
 void Transformer::forward(std::span<const std::int32_t> ids, SessionCache& cache, Numerics numerics,
-                          bool allPositions, std::vector<float>& logits) {
+                          bool allPositions, std::vector<float>& logits, std::vector<float>* taps) {
   const ModelConfig& c = files_.config;
   const std::size_t tokens = ids.size(), d = hyper_.hidden, n = hyper_.streams;
   if (tokens == 0) throw std::invalid_argument("no tokens to run");
@@ -108,6 +127,7 @@ void Transformer::forward(std::span<const std::int32_t> ids, SessionCache& cache
     subLayer(layer.hcFfn, layer.ffnNorm, [&] {
       moe_.forward(ctx, moeShape_, layer.moe, *experts_, l, y, ids.data(), tokens, sub);
     });
+    if (taps && c.dspark) recordTap(l, X, tokens, *taps);
   }
   cache.length += std::int64_t(tokens);
 

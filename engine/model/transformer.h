@@ -28,6 +28,7 @@ class Transformer {
 
   const ModelConfig& config() const { return files_.config; }
   const ModelFiles& files() const { return files_; }
+  const ModelWeights& weights() const { return weights_; }
 
   SessionCache newCache() const;
 
@@ -35,8 +36,10 @@ class Transformer {
   // logits for every new position ([ids.size(), vocab]) when `allPositions`, else for the last
   // one only ([1, vocab]). Throws std::invalid_argument for an id outside the vocabulary or a
   // sequence longer than max_position_embeddings.
+  // With `taps` (DSpark models): also writes, for every new position, the outputs of the
+  // drafter's target layers averaged over the residual streams, [ids.size(), taps * hidden].
   void forward(std::span<const std::int32_t> ids, SessionCache& cache, Numerics numerics,
-               bool allPositions, std::vector<float>& logits);
+               bool allPositions, std::vector<float>& logits, std::vector<float>* taps = nullptr);
 
   // Bytes of weights one decoded token reads: every non-routed linear and mHC matrix, top-k
   // routed experts per layer, the head, one embedding row.
@@ -46,6 +49,10 @@ class Transformer {
   void setExpertStore(ExpertStore* store) { experts_ = store ? store : &resident_; }
 
  private:
+  // Adds layer `layer`'s stream average to `taps` when it is a drafter target layer.
+  void recordTap(std::size_t layer, const float* X, std::size_t tokens,
+                 std::vector<float>& taps) const;
+
   ModelFiles files_;
   ModelWeights weights_;
   kernels::ThreadPool* pool_;

@@ -4,7 +4,8 @@
   /usr/bin/python3 tools/reference/make_fixtures.py [--out DIR] [--work DIR]
 
 For each checkpoint in CHECKPOINTS: generate it with tools/checkpoint/make_checkpoint.py (twice,
-to prove the writer is deterministic), hash its files, and for each prompt length run the
+to prove the writer is deterministic), hash its files (BUNDLED ones are committed folders, such as
+flint-tiny, and are only hashed), and for each prompt length run the
 reference prefill in both numerics modes (fp32 mode computed in float64, official mode in
 float32), then store the input ids and a deterministic part of the logits. Each fixture also
 proves it is reachable by a float32 engine: the reference's own fp32 mode run in float32 must
@@ -50,6 +51,11 @@ CHECKPOINTS = [
     ("small", "small", 1, [17, 333]),
     ("small-mtp", "small-mtp", 2, [130, 270]),
     ("window128", "window128", 3, [129, 420]),
+]
+
+# (fixture name, committed folder, prompt lengths): the bundled model, fixed by its file hashes.
+BUNDLED = [
+    ("flint-tiny", "resources/models/flint-tiny", [40, 300]),
 ]
 
 
@@ -136,15 +142,22 @@ def main(argv):
     manifest = {"format": FORMAT, "writer": "tools/checkpoint/make_checkpoint.py",
                 "reference": "tools/reference/make_fixtures.py", "checkpoints": [],
                 "fixtures": []}
-    for name, preset, seed, lengths in CHECKPOINTS:
-        folder, again = work / name, work / (name + ".again")
-        writer_args = generate_checkpoint(preset, seed, folder)
-        generate_checkpoint(preset, seed, again)
+    sources = [(name, preset, seed, lengths, None) for name, preset, seed, lengths in CHECKPOINTS]
+    sources += [(name, None, 0, lengths, committed) for name, committed, lengths in BUNDLED]
+    for name, preset, seed, lengths, committed in sources:
+        if committed:
+            folder = REPO / committed
+            origin = {"folder": committed}
+        else:
+            folder, again = work / name, work / (name + ".again")
+            writer_args = generate_checkpoint(preset, seed, folder)
+            generate_checkpoint(preset, seed, again)
+            assert file_hashes(folder) == file_hashes(again), f"the writer is not deterministic for {name}"
+            origin = {"preset": preset, "seed": seed, "writer_args": writer_args}
         hashes = file_hashes(folder)
-        assert hashes == file_hashes(again), f"the writer is not deterministic for {name}"
         config = json.loads((folder / "config.json").read_text())
         manifest["checkpoints"].append({
-            "name": name, "preset": preset, "seed": seed, "writer_args": writer_args,
+            "name": name, **origin,
             "files": hashes, "tree_sha256": tree_hash(hashes),
             "vocab_size": config["vocab_size"], "sliding_window": config["sliding_window"],
             "compress_ratios": config["compress_ratios"][: config["num_hidden_layers"]],
