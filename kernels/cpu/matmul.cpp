@@ -12,14 +12,6 @@ namespace {
 // Rows per scheduling chunk: enough work to amortise the hand-off, small enough to balance.
 constexpr std::size_t kRowGrain = 16;
 
-// A per-thread row of dequantized weights that grows and never shrinks, so steady-state calls
-// do not allocate.
-float* weightRowScratch(std::size_t floats) {
-  thread_local std::vector<float> buffer;
-  if (buffer.size() < floats) buffer.resize(floats);
-  return buffer.data();
-}
-
 // FP4 kernels take activations as [even | odd] halves, matching the nibble order.
 void splitEvenOdd(const float* x, std::size_t tokens, std::size_t cols, float* out) {
   const std::size_t half = (cols + 1) / 2;
@@ -116,34 +108,6 @@ void rowsFused(const WeightView& w, const float* x, std::size_t xStride, std::si
   }
 }
 
-void rowsDequantized(const WeightView& w, const float* x, std::size_t xStride, std::size_t tokens,
-                     float* y, std::size_t begin, std::size_t end, const RowDotKernels& k) {
-  const std::size_t cols = w.cols;
-  const std::size_t rowFloats = w.format == WeightFormat::Fp4Group32 ? 2 * ceilDiv(cols, 2) : cols;
-  float* row = weightRowScratch(rowFloats);
-  for (std::size_t r = begin; r < end; ++r) {
-    switch (w.format) {
-      case WeightFormat::Fp8Block128:
-        k.fp8Row(static_cast<const std::uint8_t*>(w.data) + r * cols,
-                 w.scales + ((r + w.scaleRowOffset) / kFp8BlockSize) * ceilDiv(cols, kFp8BlockSize),
-                 cols, row);
-        break;
-      case WeightFormat::Fp4Group32:
-        k.fp4Row(static_cast<const std::uint8_t*>(w.data) + r * ceilDiv(cols, 2),
-                 w.scales + r * ceilDiv(cols, kFp4GroupSize), cols, row);
-        break;
-      case WeightFormat::BF16:
-        k.bf16Row(static_cast<const std::uint16_t*>(w.data) + r * cols, cols, row);
-        break;
-      case WeightFormat::F32:
-        k.f32(static_cast<const float*>(w.data) + r * cols, cols, x, xStride, tokens, y + r,
-              w.rows);
-        continue;
-    }
-    k.f32(row, rowFloats, x, xStride, tokens, y + r, w.rows);
-  }
-}
-
 void rowsBf16(const WeightView& w, const std::uint16_t* x, std::size_t xStride, std::size_t tokens,
               float* y, std::size_t begin, std::size_t end, const RowDotKernels& k) {
   for (std::size_t r = begin; r < end; ++r)
@@ -158,7 +122,7 @@ void rowsBf16(const WeightView& w, const std::uint16_t* x, std::size_t xStride, 
 
 // How a matmul's rows are computed, with its activations in the layout that path takes.
 struct Prepared {
-  enum class Path { Bf16, Fused, Dequantized } path;
+  enum class Path { Bf16, Fused } path;
   const void* x;
   std::size_t xStride;
 };
@@ -238,12 +202,11 @@ void matmul(const WeightView& w, const float* x, std::size_t tokens, float* y, T
   thread_local std::vector<float> floats;
   thread_local std::vector<std::uint16_t> halves;
   const bool fp4 = w.format == WeightFormat::Fp4Group32;
-  const bool fused = tokens <= kFusedTokens;
   const std::size_t split = 2 * ceilDiv(w.cols, 2);
   const bool bf16Kernel =
       fp4 ? k.fp4Bf16 != nullptr : w.format == WeightFormat::BF16 && k.bf16Bf16 != nullptr;
-  Prepared p{fused ? Prepared::Path::Fused : Prepared::Path::Dequantized, x, w.cols};
-  if (fused && bf16Kernel) {
+  Prepared p{Prepared::Path::Fused, x, w.cols};
+  if (bf16Kernel) {
     if (halves.size() < tokens * split) halves.resize(tokens * split);
     if (exactBf16(x, tokens, w.cols, fp4, halves.data()))
       p = {Prepared::Path::Bf16, halves.data(), fp4 ? split : w.cols};
@@ -261,9 +224,6 @@ void matmul(const WeightView& w, const float* x, std::size_t tokens, float* y, T
         break;
       case Prepared::Path::Fused:
         rowsFused(w, static_cast<const float*>(p.x), p.xStride, tokens, y, begin, end, k);
-        break;
-      case Prepared::Path::Dequantized:
-        rowsDequantized(w, static_cast<const float*>(p.x), p.xStride, tokens, y, begin, end, k);
         break;
     }
   };

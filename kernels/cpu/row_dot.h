@@ -1,6 +1,6 @@
 #pragma once
 // Dot products of ONE quantized weight row with a few activation rows, dequantizing on the
-// fly, plus whole-row dequantization for batches too large to decode per token. One table
+// fly; longer batches go through in runs of kFusedTokens. One table
 // per ISA (scalar, AVX2, AVX-512); matmul.cpp picks one at start-up.
 //
 // Shapes: a weight row has `cols` elements. FP8 rows take their ceil(cols/128) E8M0 block
@@ -39,11 +39,6 @@ struct RowDotKernels {
   // Any number of tokens.
   void (*f32)(const float* w, std::size_t cols, const float* x, std::size_t xStride,
               std::size_t tokens, float* out, std::size_t outStride);
-  void (*fp8Row)(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, float* out);
-  // Writes the split layout [even | odd], 2 * ceil(cols/2) floats (an odd cols pads a zero),
-  // to be dotted with split activations.
-  void (*fp4Row)(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, float* out);
-  void (*bf16Row)(const std::uint16_t* w, std::size_t cols, float* out);
   // Decode: four consecutive FP8 rows against one activation row, sharing its loads and the
   // per-row set-up (measured +20 % over one row at a time); rows start rowBytes apart and must
   // share one scale row (one 128-row block); out gets four results. Null where an ISA has none.

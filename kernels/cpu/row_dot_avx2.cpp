@@ -162,43 +162,10 @@ void f32Dot(const float* w, std::size_t cols, const float* x, std::size_t xStrid
   }
 }
 
-void fp8Row(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, float* out) {
-  const std::size_t full = cols / 8 * 8;
-  std::size_t i = 0;
-  for (; i < full; i += 8)
-    _mm256_storeu_ps(
-        out + i, _mm256_mul_ps(e4m3x8(w + i), _mm256_set1_ps(e8m0ToF32(scales[i / 128]) * 256.0f)));
-  for (; i < cols; ++i) out[i] = e4m3ToF32(w[i]) * e8m0ToF32(scales[i / 128]);
-}
-
-void fp4Row(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, float* out) {
-  const std::size_t half = (cols + 1) / 2;
-  const std::size_t fullBytes = cols / 32 * 16;
-  for (std::size_t k = 0; k < fullBytes; k += 8) {
-    const __m256i bytes =
-        _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + k)));
-    const __m256 scale = _mm256_set1_ps(e8m0ToF32(scales[k / 16]));
-    _mm256_storeu_ps(out + k, _mm256_mul_ps(e2m1x8(bytes), scale));
-    _mm256_storeu_ps(out + half + k, _mm256_mul_ps(e2m1x8(_mm256_srli_epi32(bytes, 4)), scale));
-  }
-  for (std::size_t k = fullBytes; k < half; ++k) {
-    const float scale = e8m0ToF32(scales[k / 16]);
-    out[k] = e2m1ToF32(w[k]) * scale;
-    out[half + k] = 2 * k + 1 < cols ? e2m1ToF32(w[k] >> 4) * scale : 0.0f;
-  }
-}
-
-void bf16Row(const std::uint16_t* w, std::size_t cols, float* out) {
-  const std::size_t full = cols / 8 * 8;
-  std::size_t i = 0;
-  for (; i < full; i += 8) _mm256_storeu_ps(out + i, bf16x8(w + i));
-  for (; i < cols; ++i) out[i] = bf16ToF32(w[i]);
-}
-
 }  // namespace
 
 const RowDotKernels* rowDotKernelsAvx2() {
-  static const RowDotKernels k{"avx2", fp8Dot, fp4Dot, bf16Dot, f32Dot, fp8Row, fp4Row, bf16Row};
+  static const RowDotKernels k{"avx2", fp8Dot, fp4Dot, bf16Dot, f32Dot};
   return &k;
 }
 

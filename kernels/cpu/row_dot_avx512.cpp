@@ -36,12 +36,11 @@ inline __m512 e2m1Table() {
                         -2.0f, -3.0f, -4.0f, -6.0f);
 }
 
-// Independent accumulators per token: one FMA chain would wait on its own latency (4 cycles).
-// FP8 with one token uses two, like the four-row kernel below, so a row's sum has the same order
-// whichever kernel computes it (threading must not change results).
-constexpr int accumulatorsFor(int tokens) {
-  return tokens <= 2 ? 2 : 1;
-}
+// Independent accumulators per token, the same number whatever the run length, so a token's sum
+// has one order however many tokens share the call (batch invariance: a verify pass and plain
+// decoding must agree bit for bit). One FMA chain would wait on its own latency (4 cycles).
+constexpr int kFp8Accumulators = 2;  // also the four-row kernel's
+constexpr int kFp4Accumulators = 4;
 
 // e4m3 bytes to floats by integer ops alone: sign-extended and shifted, the byte's exponent and
 // mantissa land in a float's low exponent bits and mantissa, giving the value times 2^-120
@@ -56,7 +55,7 @@ inline __m512 e4m3x16Scaled(const std::uint8_t* p) {
 template <int T>
 void fp8DotT(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, const float* x,
              std::size_t xStride, float* out, std::size_t outStride) {
-  constexpr int A = accumulatorsFor(T);
+  constexpr int A = kFp8Accumulators;
   __m512 total[T];
   for (int t = 0; t < T; ++t) total[t] = _mm512_setzero_ps();
   const std::size_t fullBlocks = cols / 128;
@@ -90,7 +89,7 @@ void fp8DotT(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols
 template <int T>
 void fp4DotT(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, const float* x,
              std::size_t xStride, float* out, std::size_t outStride) {
-  constexpr int A = T == 1 ? 4 : accumulatorsFor(T);
+  constexpr int A = kFp4Accumulators;
   const std::size_t half = (cols + 1) / 2;
   const __m512 table = e2m1Table();
   __m512 acc[T][A];
@@ -225,47 +224,10 @@ void f32Dot(const float* w, std::size_t cols, const float* x, std::size_t xStrid
   }
 }
 
-void fp8Row(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, float* out) {
-  const std::size_t full = cols / 16 * 16;
-  std::size_t i = 0;
-  for (; i < full; i += 16)
-    _mm512_storeu_ps(out + i, _mm512_mul_ps(e4m3x16(w + i),
-                                            _mm512_set1_ps(e8m0ToF32(scales[i / 128]) * 256.0f)));
-  for (; i < cols; ++i) out[i] = e4m3ToF32(w[i]) * e8m0ToF32(scales[i / 128]);
-}
-
-void fp4Row(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, float* out) {
-  const std::size_t half = (cols + 1) / 2;
-  const std::size_t fullGroups = cols / 32;
-  const __m512 table = e2m1Table();
-  for (std::size_t g = 0; g < fullGroups; ++g) {
-    const __m512i bytes =
-        _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + g * 16)));
-    const __m512 scale = _mm512_set1_ps(e8m0ToF32(scales[g]));
-    _mm512_storeu_ps(out + g * 16, _mm512_mul_ps(_mm512_permutexvar_ps(bytes, table), scale));
-    _mm512_storeu_ps(
-        out + half + g * 16,
-        _mm512_mul_ps(_mm512_permutexvar_ps(_mm512_srli_epi32(bytes, 4), table), scale));
-  }
-  for (std::size_t k = fullGroups * 16; k < half; ++k) {
-    const float scale = e8m0ToF32(scales[k / 16]);
-    out[k] = e2m1ToF32(w[k]) * scale;
-    out[half + k] = 2 * k + 1 < cols ? e2m1ToF32(w[k] >> 4) * scale : 0.0f;
-  }
-}
-
-void bf16Row(const std::uint16_t* w, std::size_t cols, float* out) {
-  const std::size_t full = cols / 16 * 16;
-  std::size_t i = 0;
-  for (; i < full; i += 16) _mm512_storeu_ps(out + i, bf16x16(w + i));
-  for (; i < cols; ++i) out[i] = bf16ToF32(w[i]);
-}
-
 }  // namespace
 
 const RowDotKernels* rowDotKernelsAvx512() {
-  static const RowDotKernels k{"avx512", fp8Dot, fp4Dot,  bf16Dot, f32Dot,
-                               fp8Row,   fp4Row, bf16Row, fp8Rows4};
+  static const RowDotKernels k{"avx512", fp8Dot, fp4Dot, bf16Dot, f32Dot, fp8Rows4};
   return &k;
 }
 

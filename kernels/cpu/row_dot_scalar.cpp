@@ -60,27 +60,10 @@ void f32Dot(const float* w, std::size_t cols, const float* x, std::size_t xStrid
   }
 }
 
-void fp8Row(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, float* out) {
-  for (std::size_t i = 0; i < cols; ++i) out[i] = e4m3ToF32(w[i]) * e8m0ToF32(scales[i / 128]);
-}
-
-void fp4Row(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols, float* out) {
-  const std::size_t half = (cols + 1) / 2;
-  for (std::size_t k = 0; k < half; ++k) {
-    const float scale = e8m0ToF32(scales[k / 16]);
-    out[k] = e2m1ToF32(w[k]) * scale;
-    out[half + k] = 2 * k + 1 < cols ? e2m1ToF32(w[k] >> 4) * scale : 0.0f;
-  }
-}
-
-void bf16Row(const std::uint16_t* w, std::size_t cols, float* out) {
-  for (std::size_t i = 0; i < cols; ++i) out[i] = bf16ToF32(w[i]);
-}
-
 }  // namespace
 
 const RowDotKernels& rowDotKernelsScalar() {
-  static const RowDotKernels k{"scalar", fp8Dot, fp4Dot, bf16Dot, f32Dot, fp8Row, fp4Row, bf16Row};
+  static const RowDotKernels k{"scalar", fp8Dot, fp4Dot, bf16Dot, f32Dot};
   return k;
 }
 

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -190,6 +191,36 @@ TEST(Matmul, Fp4Bf16PathHandlesEdgeScalesAndSubnormalActivations) {
       EXPECT_NE(ref, 0.0);
     }
   }
+}
+
+// A token's result must not depend on the other tokens of the call: a speculative verify pass
+// and plain decoding have to agree bit for bit.
+TEST(Matmul, BatchInvariant) {
+  std::mt19937 rng(21);
+  for (WeightFormat f :
+       {WeightFormat::Fp8Block128, WeightFormat::Fp4Group32, WeightFormat::BF16, WeightFormat::F32})
+    for (Activations kind : {Activations::Normal, Activations::E4m3Valued})
+      for (std::size_t cols : {33, 256, 300}) {
+        const Weights w = makeWeights(f, 136, cols, rng);  // 136: four-row groups and a tail
+        for (std::size_t tokens : {2, 3, 4, 5, 9}) {
+          std::vector<float> x(tokens * cols);
+          std::normal_distribution<float> normal;
+          for (std::size_t i = 0; i < x.size(); ++i)
+            x[i] = kind == Activations::Normal ? normal(rng) : e4m3Valued(rng, i % cols);
+          for (const RowDotKernels* k : {&bestRowDotKernels(), &rowDotKernelsScalar()}) {
+            std::vector<float> together(tokens * 136), alone(136);
+            matmul(w.view, x.data(), tokens, together.data(), nullptr, *k);
+            for (std::size_t t = 0; t < tokens; ++t) {
+              matmul(w.view, x.data() + t * cols, 1, alone.data(), nullptr, *k);
+              for (std::size_t r = 0; r < 136; ++r)
+                ASSERT_EQ(std::bit_cast<std::uint32_t>(together[t * 136 + r]),
+                          std::bit_cast<std::uint32_t>(alone[r]))
+                    << k->isa << " " << formatName(f) << " cols " << cols << " token " << t
+                    << " of " << tokens << " row " << r;
+            }
+          }
+        }
+      }
 }
 
 TEST(Matmul, ThreadPoolGivesIdenticalResults) {

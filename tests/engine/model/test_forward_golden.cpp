@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -183,6 +184,34 @@ TEST_P(ForwardGolden, Fp32DecodeAfterPrefillMatchesTheReference) {
   }
   EXPECT_EQ(cache.length, std::int64_t(ids.size()));
   expectFp32Parity(fixture_, all, vocab_, "decode after prefill");
+}
+
+// Batch invariance: the logits of a position do not depend on how the sequence was cut into
+// calls, in either numerics, to the bit. Speculative decoding relies on it: its verify pass runs
+// several tokens where plain decoding runs one.
+TEST_P(ForwardGolden, AnyChunkingGivesBitIdenticalLogits) {
+  const std::span<const std::int32_t> ids(fixture_.ids);
+  for (Numerics numerics : {Numerics::Fp32, Numerics::Official}) {
+    SessionCache whole = model_->newCache();
+    std::vector<float> reference;
+    model_->forward(ids, whole, numerics, true, reference);
+    for (std::size_t chunk : {std::size_t(1), std::size_t(3), std::size_t(6)}) {
+      const std::size_t first = std::min(ids.size(), std::size_t(7));  // a short prefill first
+      SessionCache cache = model_->newCache();
+      std::vector<float> all, part;
+      model_->forward(ids.subspan(0, first), cache, numerics, true, all);
+      for (std::size_t t = first; t < ids.size(); t += chunk) {
+        model_->forward(ids.subspan(t, std::min(chunk, ids.size() - t)), cache, numerics, true,
+                        part);
+        all.insert(all.end(), part.begin(), part.end());
+      }
+      ASSERT_EQ(all.size(), reference.size());
+      for (std::size_t i = 0; i < all.size(); ++i)
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(all[i]), std::bit_cast<std::uint32_t>(reference[i]))
+            << fixture_.name << (numerics == Numerics::Fp32 ? " fp32" : " official")
+            << " chunks of " << chunk << ", position " << i / vocab_;
+    }
+  }
 }
 
 TEST_P(ForwardGolden, OfficialNumericsStayClose) {
