@@ -39,10 +39,16 @@ class SessionImpl final : public Session {
   void reset() override;
 
  private:
+  // Appends `ids` to the cache, recording the drafter's context when there is a drafter.
+  void append(std::span<const TokenId> ids);
+  void emit(TokenId id, ReplySplitter& splitter, GenerateResult& result, StreamSink& sink,
+            bool& finished);
+
   EngineImpl& engine_;
   SessionCache cache_;
   std::vector<TokenId> cached_;  // the ids the cache holds, in order
-  std::vector<float> logits_;
+  std::vector<float> logits_, taps_;
+  std::unique_ptr<Speculator> speculator_;  // null without a drafter
 };
 
 class EngineImpl final : public Engine {
@@ -75,6 +81,7 @@ class EngineImpl final : public Engine {
   }
 
   Transformer& model() { return model_; }
+  kernels::ThreadPool* pool() { return &pool_; }
   const PromptEncoder& encoder() const { return encoder_; }
   Numerics numerics() const { return options_.numerics; }
 
@@ -86,17 +93,39 @@ class EngineImpl final : public Engine {
   PromptEncoder encoder_;
 };
 
-SessionImpl::SessionImpl(EngineImpl& engine) : engine_(engine), cache_(engine.model().newCache()) {}
+SessionImpl::SessionImpl(EngineImpl& engine) : engine_(engine), cache_(engine.model().newCache()) {
+  if (engine.model().config().dspark)
+    speculator_ = std::make_unique<Speculator>(engine.model(), engine.numerics(), engine.pool());
+}
+
+void SessionImpl::append(std::span<const TokenId> ids) {
+  engine_.model().forward(ids, cache_, engine_.numerics(), false, logits_,
+                          speculator_ ? &taps_ : nullptr);
+  if (speculator_) speculator_->commit(taps_, ids.size());
+  cached_.insert(cached_.end(), ids.begin(), ids.end());
+}
 
 std::span<const float> SessionImpl::feed(std::span<const TokenId> ids) {
-  engine_.model().forward(ids, cache_, engine_.numerics(), false, logits_);
-  cached_.insert(cached_.end(), ids.begin(), ids.end());
+  append(ids);
   return logits_;
 }
 
 void SessionImpl::reset() {
   cache_ = engine_.model().newCache();
   cached_.clear();
+  if (speculator_) speculator_->reset();
+}
+
+void SessionImpl::emit(TokenId id, ReplySplitter& splitter, GenerateResult& result,
+                       StreamSink& sink, bool& finished) {
+  result.tokens.push_back(id);
+  ++result.stats.generatedTokens;
+  const ReplyDelta delta = splitter.push(id);
+  result.thinking += delta.thinking;
+  result.answer += delta.answer;
+  if (!delta.thinking.empty()) sink.onThinking(delta.thinking);
+  if (!delta.answer.empty()) sink.onAnswer(delta.answer);
+  finished = delta.finished;
 }
 
 GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink& sink,
@@ -124,44 +153,56 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
   stats.promptTokens = fresh.size();
 
   const auto prefillStart = Clock::now();
-  model.forward(fresh, cache_, engine_.numerics(), false, logits_);
-  cached_.insert(cached_.end(), fresh.begin(), fresh.end());
+  append(fresh);
   stats.prefillSeconds = secondsSince(prefillStart);
   stats.contextUsed = cached_.size();
+  stats.speculating = speculator_ && request.maxDrafts > 0;
   sink.onStats(stats);
 
   ReplySplitter splitter(engine_.tokenizer(), request.mode);
+  const std::size_t known = std::min(logits_.size(), engine_.tokenizer().idLimit());
+  const TokenId eos = TokenId(config.eosTokenId);
   const auto decodeStart = Clock::now();
   result.reason = FinishReason::kMaxTokens;
-  for (int i = 0; i < request.maxTokens; ++i) {
+  // Rows past the tokenizer's ids pad the embedding; they are never valid tokens.
+  checkLogits(logits_, std::int64_t(cached_.size()) - 1);
+  TokenId next = sampler.sample(std::span<const float>(logits_).first(known));
+  bool finished = false;
+  while (stats.generatedTokens < std::size_t(request.maxTokens)) {
     if (cancel && cancel->load()) {
       result.reason = FinishReason::kCancelled;
       break;
     }
-    checkLogits(logits_, std::int64_t(cached_.size()) - 1);
-    // Rows past the tokenizer's ids pad the embedding; they are never valid tokens.
-    const std::size_t known = std::min(logits_.size(), engine_.tokenizer().idLimit());
-    const TokenId next = sampler.sample(std::span<const float>(logits_).first(known));
-    result.tokens.push_back(next);
-    ++stats.generatedTokens;
-    const ReplyDelta delta = splitter.push(next);
-    result.thinking += delta.thinking;
-    result.answer += delta.answer;
-    if (!delta.thinking.empty()) sink.onThinking(delta.thinking);
-    if (!delta.answer.empty()) sink.onAnswer(delta.answer);
-    if (delta.finished) {
-      result.reason = FinishReason::kEndOfSentence;
+    emit(next, splitter, result, sink, finished);
+    const std::size_t left = std::size_t(request.maxTokens) - stats.generatedTokens;
+    if (finished) {
       // EOS closes the turn: cache it so the next turn, which repeats it, reuses everything.
-      if (cached_.size() < limit) {
-        model.forward(std::span<const TokenId>(&next, 1), cache_, engine_.numerics(), false,
-                      logits_);
-        cached_.push_back(next);
-      }
+      if (cached_.size() < limit) append(std::span<const TokenId>(&next, 1));
+      result.reason = FinishReason::kEndOfSentence;
       break;
     }
-    if (cached_.size() + 1 >= limit) break;
-    model.forward(std::span<const TokenId>(&next, 1), cache_, engine_.numerics(), false, logits_);
-    cached_.push_back(next);
+    if (cached_.size() + 1 >= limit || left == 0) break;
+    if (stats.speculating) {
+      // The anchor and the drafts must fit the context, the drafts the token budget.
+      const std::size_t room = std::min(left, limit - cached_.size() - 1);
+      const Speculator::Step step = speculator_->step(
+          cache_, next, std::min(request.maxDrafts, room), sampler, known, eos, stats.spec);
+      cached_.push_back(next);
+      for (TokenId draft : step.accepted) {
+        cached_.push_back(draft);
+        emit(draft, splitter, result, sink, finished);
+        if (finished) break;
+      }
+      if (finished) {
+        result.reason = FinishReason::kEndOfSentence;
+        break;
+      }
+      next = step.next;
+    } else {
+      append(std::span<const TokenId>(&next, 1));
+      checkLogits(logits_, std::int64_t(cached_.size()) - 1);
+      next = sampler.sample(std::span<const float>(logits_).first(known));
+    }
     stats.decodeSeconds = secondsSince(decodeStart);
     stats.contextUsed = cached_.size();
     sink.onStats(stats);

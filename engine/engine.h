@@ -9,6 +9,7 @@
 #include "engine/model/model_config.h"
 #include "engine/model/numerics.h"
 #include "engine/sampling/sampler.h"
+#include "engine/spec/speculator.h"
 #include "engine/tokenizer/prompt_encoder.h"
 #include "engine/tokenizer/tokenizer.h"
 
@@ -32,6 +33,9 @@ struct GenerateRequest {
   ThinkingMode mode = ThinkingMode::kNonThink;
   SamplingParams sampling;
   int maxTokens = 1024;
+  // Speculative decoding with the model's DSpark drafter, when it has one: at most this many
+  // drafts per verify pass (the drafter's block size caps it); 0 turns it off. Lossless.
+  std::size_t maxDrafts = 5;
 };
 
 // Cumulative figures for one generate() call; a snapshot goes to the sink as they change.
@@ -43,6 +47,8 @@ struct Stats {
   double decodeSeconds = 0;
   std::size_t contextUsed = 0;
   std::size_t contextMax = 0;
+  bool speculating = false;  // the drafter runs (the model has one and the request allows it)
+  SpecStats spec;
 
   double prefillTokensPerSecond() const {
     return prefillSeconds > 0 ? promptTokens / prefillSeconds : 0;

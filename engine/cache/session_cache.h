@@ -20,6 +20,7 @@ struct CompressorCache {
 };
 
 struct LayerCache {
+  std::size_t headDim = 0;
   std::vector<float> window;  // [sliding_window, head_dim] by position mod sliding_window
   CompressorCache compressor;
   CompressorCache indexer;

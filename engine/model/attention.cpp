@@ -31,6 +31,7 @@ Attention::Attention(const AttentionShape& shape, const AttentionWeights& weight
     : s_(shape), w_(weights), ratio_(ratio), rope_(std::move(rope)) {}
 
 void Attention::initCache(LayerCache& cache) const {
+  cache.headDim = s_.headDim;
   cache.window.assign(s_.window * s_.headDim, 0.0f);
   if (w_.hasCompressor) initCompressorCache(cache.compressor, std::size_t(ratio_), s_.headDim);
   if (w_.hasIndexer) initCompressorCache(cache.indexer, 4, s_.indexHeadDim);

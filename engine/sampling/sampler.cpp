@@ -18,11 +18,10 @@ Sampler::Sampler(const SamplingParams& params) : params_(params), rng_(params.se
   if (params.topK < 0) throw std::invalid_argument("top-k must be 0 (off) or more");
 }
 
-TokenId Sampler::sample(std::span<const float> logits) {
+void Sampler::keep(std::span<const float> logits) {
   if (params_.temperature == 0.0f) {
-    const TokenId best = argmax(logits);
-    kept_.assign(1, {best, 1.0f});
-    return best;
+    kept_.assign(1, {argmax(logits), 1.0f});
+    return;
   }
   kept_.resize(logits.size());
   for (std::size_t i = 0; i < logits.size(); ++i) kept_[i] = {TokenId(i), logits[i]};
@@ -55,14 +54,43 @@ TokenId Sampler::sample(std::span<const float> logits) {
   double mass = 0;
   for (const auto& kp : kept_) mass += kp.second;
   for (auto& kp : kept_) kp.second = float(kp.second / mass);
+}
 
-  const double u = double(rng_() >> 11) * 0x1p-53;  // uniform in [0, 1), same on every platform
+TokenId Sampler::sample(std::span<const float> logits) {
+  keep(logits);
+  if (params_.temperature == 0.0f) return kept_.front().first;
+  const double u = uniform();
   double acc = 0;
   for (const auto& [id, p] : kept_) {
     acc += p;
     if (u < acc) return id;
   }
   return kept_.back().first;
+}
+
+void Sampler::distribution(std::span<const float> logits, std::vector<float>& probs) {
+  keep(logits);
+  probs.assign(logits.size(), 0.0f);
+  for (const auto& [id, p] : kept_) probs[std::size_t(id)] = p;
+}
+
+TokenId Sampler::draw(std::span<const float> probs) {
+  double total = 0;
+  for (float p : probs) total += p;
+  const double u = uniform() * total;
+  double acc = 0;
+  std::size_t last = 0;
+  for (std::size_t i = 0; i < probs.size(); ++i) {
+    if (probs[i] <= 0) continue;
+    acc += probs[i];
+    last = i;
+    if (u < acc) return TokenId(i);
+  }
+  return TokenId(last);
+}
+
+double Sampler::uniform() {
+  return double(rng_() >> 11) * 0x1p-53;  // [0, 1), the same on every platform
 }
 
 }  // namespace flint::engine

@@ -27,6 +27,16 @@ class Sampler {
 
   TokenId sample(std::span<const float> logits);
 
+  // What sample() would draw from, as a probability for every id (0 for the ids temperature,
+  // top-k and top-p drop; one-hot on the argmax at temperature 0). Speculative verification
+  // applies it to the target and the drafter alike.
+  void distribution(std::span<const float> logits, std::vector<float>& probs);
+  // Draws an id from `probs` (which need not be normalised) with this sampler's generator.
+  TokenId draw(std::span<const float> probs);
+  // Uniform in [0, 1) from this sampler's generator.
+  double uniform();
+  bool greedy() const { return params_.temperature == 0.0f; }
+
   // The distribution sample() draws from (probabilities over the kept ids, descending),
   // for tests and for speculative verification later.
   const std::vector<std::pair<TokenId, float>>& lastDistribution() const { return kept_; }
@@ -35,6 +45,8 @@ class Sampler {
   SamplingParams params_;
   std::mt19937_64 rng_;
   std::vector<std::pair<TokenId, float>> kept_;
+
+  void keep(std::span<const float> logits);  // fills kept_: the normalised distribution
 };
 
 // The first index of the largest logit.

@@ -1,0 +1,131 @@
+#include "engine/spec/speculator.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace flint::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+Speculator::Speculator(Transformer& target, Numerics numerics, kernels::ThreadPool* pool)
+    : target_(target),
+      numerics_(numerics),
+      pool_(pool),
+      drafter_(std::make_unique<Drafter>(target.files(), target.weights())),
+      hidden_(std::size_t(target.config().hiddenSize)),
+      window_(std::size_t(target.config().slidingWindow)),
+      vocab_(std::size_t(target.config().vocabSize)) {}
+
+Speculator::~Speculator() = default;
+
+std::size_t Speculator::blockSize() const {
+  return drafter_->blockSize();
+}
+
+void Speculator::reset() {
+  mainX_.clear();
+  committed_ = 0;
+}
+
+void Speculator::commit(const std::vector<float>& taps, std::size_t tokens) {
+  const LinearContext ctx{numerics_, pool_};
+  const std::size_t d = hidden_, old = mainX_.size() / d;
+  mainX_.resize((old + tokens) * d);
+  drafter_->project(ctx, taps.data(), tokens, mainX_.data() + old * d);
+  committed_ += std::int64_t(tokens);
+  const std::size_t rows = mainX_.size() / d;
+  if (rows > window_)
+    mainX_.erase(mainX_.begin(), mainX_.begin() + std::ptrdiff_t((rows - window_) * d));
+}
+
+Speculator::Step Speculator::step(SessionCache& cache, TokenId anchor, std::size_t maxDrafts,
+                                  Sampler& sampler, std::size_t idLimit, TokenId eos,
+                                  SpecStats& stats) {
+  const LinearContext ctx{numerics_, pool_};
+  const std::size_t k = std::min(maxDrafts, drafter_->blockSize());
+  if (stats.triedAt.size() < drafter_->blockSize()) {
+    stats.triedAt.resize(drafter_->blockSize());
+    stats.acceptedAt.resize(drafter_->blockSize());
+  }
+  const auto known = [&](const float* row) { return std::span<const float>(row, idLimit); };
+
+  // Draft: one pass over [anchor, noise...], then the Markov chain left to right.
+  const auto draftStart = Clock::now();
+  ids_.assign(1, anchor);
+  q_.resize(k);
+  if (k > 0) {
+    const std::size_t context = mainX_.size() / hidden_;
+    drafter_->block(ctx, mainX_.data(), context, cache.length, anchor, base_, draftHidden_);
+    corrected_.resize(vocab_);
+    TokenId previous = anchor;
+    for (std::size_t j = 0; j < k; ++j) {
+      drafter_->markov(ctx, base_.data() + j * vocab_, previous, corrected_.data());
+      sampler.distribution(known(corrected_.data()), q_[j]);
+      previous = sampler.greedy() ? argmax(known(corrected_.data())) : sampler.draw(q_[j]);
+      ids_.push_back(previous);
+    }
+  }
+  stats.draftSeconds += secondsSince(draftStart);
+
+  // Verify [anchor, drafts] in one target pass.
+  const auto verifyStart = Clock::now();
+  rollback_.save(cache, ids_.size());
+  target_.forward(ids_, cache, numerics_, true, logits_, &taps_);
+  Step out;
+  std::size_t kept = 0;  // accepted drafts
+  bool decided = false;
+  for (std::size_t j = 0; j < k; ++j) {
+    const TokenId draft = ids_[j + 1];
+    const float* row = logits_.data() + j * vocab_;
+    ++stats.triedAt[j];
+    bool accept;
+    if (sampler.greedy()) {
+      accept = draft == argmax(known(row));
+    } else {
+      sampler.distribution(known(row), p_);
+      const double p = p_[std::size_t(draft)], q = q_[j][std::size_t(draft)];
+      accept = q > 0 && sampler.uniform() < std::min(1.0, p / q);
+    }
+    if (!accept) {
+      if (sampler.greedy()) {
+        out.next = argmax(known(row));
+      } else {  // the residual max(p - q, 0), or p itself where q covers p
+        double mass = 0;
+        for (std::size_t v = 0; v < p_.size(); ++v)
+          mass += (p_[v] = std::max(0.0f, p_[v] - q_[j][v]));
+        if (mass <= 0) sampler.distribution(known(row), p_);
+        out.next = sampler.draw(p_);
+      }
+      decided = true;
+      break;
+    }
+    ++kept;
+    ++stats.acceptedAt[j];
+    out.accepted.push_back(draft);
+    if (draft == eos) {  // the reply ends here; nothing after it is kept
+      decided = true;
+      out.next = eos;
+      break;
+    }
+  }
+  if (!decided) out.next = sampler.sample(known(logits_.data() + k * vocab_));
+  rollback_.keepFirst(cache, kept + 1);
+  taps_.resize((kept + 1) * (taps_.size() / ids_.size()));
+  commit(taps_, kept + 1);
+  stats.verifySeconds += secondsSince(verifyStart);
+  if (k > 0) {
+    ++stats.steps;
+    stats.draftTokens += k;
+    stats.acceptedTokens += kept;
+  }
+  return out;
+}
+
+}  // namespace flint::engine

@@ -1,0 +1,74 @@
+#pragma once
+// Speculative decoding with the DSpark drafter (deepseek-v4.md §7.3-§7.4): the drafter
+// proposes up to γ tokens after an anchor in one pass; the target checks [anchor, drafts] in one
+// forward; the accepted prefix stays in the cache and the rest is rolled back exactly.
+//
+// Lossless: at temperature 0 a draft is accepted when it equals the target's argmax, so the
+// output is the target's greedy output token for token (the kernels are batch invariant, so the
+// verify pass computes the same logits as decoding one token at a time). Above 0, draft d with
+// draft probability q(d) is accepted with probability min(1, p(d) / q(d)) and a rejection draws
+// from normalize(max(p - q, 0)); with temperature, top-k and top-p applied to both sides alike,
+// every token is distributed as plain sampling would draw it.
+#include "engine/cache/cache_rollback.h"
+#include "engine/model/transformer.h"
+#include "engine/sampling/sampler.h"
+#include "engine/spec/drafter.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace flint::engine {
+
+// Cumulative speculation figures of one generate() call.
+struct SpecStats {
+  std::size_t steps = 0;                         // verify passes that carried at least one draft
+  std::size_t draftTokens = 0;                   // drafts proposed in them
+  std::size_t acceptedTokens = 0;                // drafts the target accepted
+  std::vector<std::size_t> triedAt, acceptedAt;  // per draft position: reached, accepted
+  double draftSeconds = 0, verifySeconds = 0;
+
+  double acceptanceRate() const { return draftTokens ? double(acceptedTokens) / draftTokens : 0; }
+  // Tokens each verify pass commits: the accepted drafts plus the target's own token.
+  double meanAcceptedLength() const {
+    return steps ? double(acceptedTokens + steps) / double(steps) : 0;
+  }
+};
+
+class Speculator {
+ public:
+  Speculator(Transformer& target, Numerics numerics, kernels::ThreadPool* pool);
+  ~Speculator();
+
+  std::size_t blockSize() const;
+
+  // Records the tapped hidden states ([tokens, taps * d], from Transformer::forward) of
+  // positions just committed to the cache: the drafter's context.
+  void commit(const std::vector<float>& taps, std::size_t tokens);
+  void reset();
+
+  struct Step {
+    std::vector<TokenId> accepted;  // drafts kept after the anchor (an EOS ends them)
+    TokenId next = 0;               // the target's token after them: the next anchor
+  };
+  // `anchor` is the token already chosen for position cache.length. Drafts up to `maxDrafts`
+  // tokens, verifies them, leaves the anchor and the accepted drafts in `cache`, and returns
+  // the accepted drafts and the next token. Logits are restricted to ids below `idLimit`.
+  Step step(SessionCache& cache, TokenId anchor, std::size_t maxDrafts, Sampler& sampler,
+            std::size_t idLimit, TokenId eos, SpecStats& stats);
+
+ private:
+  Transformer& target_;
+  Numerics numerics_;
+  kernels::ThreadPool* pool_;
+  std::unique_ptr<Drafter> drafter_;
+  std::size_t hidden_, window_, vocab_;
+  std::vector<float> mainX_;  // main_x of the last `window_` committed positions, oldest first
+  std::int64_t committed_ = 0;
+  CacheRollback rollback_;
+  std::vector<float> base_, draftHidden_, corrected_, logits_, taps_, p_;
+  std::vector<std::vector<float>> q_;
+  std::vector<TokenId> ids_;
+};
+
+}  // namespace flint::engine

@@ -1,0 +1,122 @@
+// Speculative decoding is lossless: greedy output is token for token the same with and
+// without the drafter, and after every verify pass the cache equals, tensor by tensor, the one
+// plain decoding of the kept tokens builds.
+#include "engine/cache/cache_rollback.h"
+#include "engine/engine.h"
+#include "engine/model/model_files.h"
+#include "engine/model/transformer.h"
+#include "engine/spec/speculator.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+namespace flint::engine {
+namespace {
+
+const std::filesystem::path kCheckpoints = FLINT_TEST_CHECKPOINTS_DIR;
+const std::filesystem::path kFlintTiny =
+    std::filesystem::path(FLINT_SOURCE_DIR) / "resources/models/flint-tiny";
+
+class NullSink : public StreamSink {
+ public:
+  void onThinking(std::string_view) override {}
+  void onAnswer(std::string_view) override {}
+  void onStats(const Stats& s) override { last = s; }
+  Stats last;
+};
+
+void expectCachesEqual(const SessionCache& a, const SessionCache& b, const std::string& where) {
+  ASSERT_EQ(a.length, b.length) << where;
+  ASSERT_EQ(a.layers.size(), b.layers.size());
+  for (std::size_t l = 0; l < a.layers.size(); ++l) {
+    const LayerCache &x = a.layers[l], &y = b.layers[l];
+    EXPECT_EQ(x.window, y.window) << where << " layer " << l << " window ring";
+    EXPECT_EQ(x.compressor.kv, y.compressor.kv) << where << " layer " << l << " compressor kv";
+    EXPECT_EQ(x.compressor.gate, y.compressor.gate) << where << " layer " << l << " gate";
+    EXPECT_EQ(x.compressor.entries, y.compressor.entries) << where << " layer " << l << " entries";
+    EXPECT_EQ(x.indexer.kv, y.indexer.kv) << where << " layer " << l << " indexer kv";
+    EXPECT_EQ(x.indexer.gate, y.indexer.gate) << where << " layer " << l << " indexer gate";
+    EXPECT_EQ(x.indexer.entries, y.indexer.entries) << where << " layer " << l << " indexer keys";
+  }
+}
+
+void expectGreedyIdentical(const std::filesystem::path& dir, Numerics numerics,
+                           double minAcceptance) {
+  LoadOptions options;
+  options.numerics = numerics;
+  options.threads = 2;
+  auto engine = Engine::load(dir, options);
+  const char* prompts[] = {"What is 47+38?", "Hi", "Sort these numbers: 5, 3, 9.",
+                           "Read the text and answer.\n\nAda has 3 pens.\n\nHow many pens?"};
+  SpecStats total;
+  for (const char* prompt : prompts)
+    for (ThinkingMode mode : {ThinkingMode::kNonThink, ThinkingMode::kHigh}) {
+      GenerateRequest request;
+      request.messages = {{ChatRole::kUser, prompt, ""}};
+      request.mode = mode;
+      request.sampling.temperature = 0;
+      request.maxTokens = 96;
+      NullSink sink;
+      request.maxDrafts = 0;
+      const GenerateResult plain = engine->newSession()->generate(request, sink);
+      EXPECT_FALSE(plain.stats.speculating);
+      request.maxDrafts = 5;
+      const GenerateResult spec = engine->newSession()->generate(request, sink);
+      EXPECT_TRUE(spec.stats.speculating);
+      EXPECT_EQ(spec.tokens, plain.tokens) << dir << " prompt " << prompt;
+      EXPECT_EQ(spec.answer, plain.answer);
+      total.steps += spec.stats.spec.steps;
+      total.draftTokens += spec.stats.spec.draftTokens;
+      total.acceptedTokens += spec.stats.spec.acceptedTokens;
+    }
+  EXPECT_GT(total.steps, 0u);
+  EXPECT_GE(total.acceptanceRate(), minAcceptance) << dir;
+}
+
+TEST(Speculation, GreedyOutputIsIdenticalOnARandomDrafter) {
+  // Random weights: the drafter is poor, so nearly every draft is rejected and rolled back.
+  for (Numerics numerics : {Numerics::Fp32, Numerics::Official})
+    expectGreedyIdentical(kCheckpoints / "small_dspark", numerics, 0.0);
+}
+
+TEST(Speculation, GreedyOutputIsIdenticalOnFlintTiny) {
+  // A trained drafter: most drafts are accepted, so long accepted runs are checked too.
+  expectGreedyIdentical(kFlintTiny, Numerics::Official, 0.3);
+}
+
+TEST(Speculation, CacheAfterEachStepEqualsPlainDecoding) {
+  for (const auto& dir : {kCheckpoints / "small_dspark", kFlintTiny}) {
+    kernels::ThreadPool pool(2);
+    Transformer target(openModelFiles(dir), &pool);
+    Speculator speculator(target, Numerics::Official, &pool);
+    SamplingParams greedy;
+    greedy.temperature = 0;
+    Sampler sampler(greedy);
+    SessionCache cache = target.newCache();
+    std::vector<float> logits, taps;
+    std::vector<std::int32_t> ids = {0, 5, 9, 17, 33, 65, 129, 200};
+    target.forward(ids, cache, Numerics::Official, false, logits, &taps);
+    speculator.commit(taps, ids.size());
+    SpecStats stats;
+    TokenId next = argmax(logits);
+    const std::size_t idLimit = std::size_t(target.config().vocabSize);
+    for (int s = 0; s < 30; ++s) {
+      const auto step = speculator.step(cache, next, 5, sampler, idLimit, -1, stats);
+      ids.push_back(next);
+      ids.insert(ids.end(), step.accepted.begin(), step.accepted.end());
+      next = step.next;
+      SessionCache plain = target.newCache();
+      for (std::int32_t id : ids)
+        target.forward(std::span<const std::int32_t>(&id, 1), plain, Numerics::Official, false,
+                       logits);
+      expectCachesEqual(cache, plain, dir.filename().string() + " step " + std::to_string(s));
+      EXPECT_EQ(next, argmax(logits)) << "the next token is plain decoding's";
+      if (testing::Test::HasFailure()) return;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace flint::engine
