@@ -82,6 +82,7 @@ class EngineImpl final : public Engine {
 
   Transformer& model() { return model_; }
   kernels::ThreadPool* pool() { return &pool_; }
+  DraftScheduler& draftScheduler() { return scheduler_; }
   const PromptEncoder& encoder() const { return encoder_; }
   Numerics numerics() const { return options_.numerics; }
 
@@ -91,11 +92,13 @@ class EngineImpl final : public Engine {
   Tokenizer tokenizer_;
   Transformer model_;
   PromptEncoder encoder_;
+  DraftScheduler scheduler_;  // shared by the sessions: it measures this machine and model
 };
 
 SessionImpl::SessionImpl(EngineImpl& engine) : engine_(engine), cache_(engine.model().newCache()) {
   if (engine.model().config().dspark)
-    speculator_ = std::make_unique<Speculator>(engine.model(), engine.numerics(), engine.pool());
+    speculator_ = std::make_unique<Speculator>(engine.model(), engine.numerics(), engine.pool(),
+                                               &engine.draftScheduler());
 }
 
 void SessionImpl::append(std::span<const TokenId> ids) {
@@ -185,8 +188,9 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
     if (stats.speculating) {
       // The anchor and the drafts must fit the context, the drafts the token budget.
       const std::size_t room = std::min(left, limit - cached_.size() - 1);
-      const Speculator::Step step = speculator_->step(
-          cache_, next, std::min(request.maxDrafts, room), sampler, known, eos, stats.spec);
+      const Speculator::Step step =
+          speculator_->step(cache_, next, std::min(request.maxDrafts, room), request.adaptiveDrafts,
+                            sampler, known, eos, stats.spec);
       cached_.push_back(next);
       for (TokenId draft : step.accepted) {
         cached_.push_back(draft);

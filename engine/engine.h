@@ -36,6 +36,9 @@ struct GenerateRequest {
   // Speculative decoding with the model's DSpark drafter, when it has one: at most this many
   // drafts per verify pass (the drafter's block size caps it); 0 turns it off. Lossless.
   std::size_t maxDrafts = 5;
+  // Let the engine's measurements decide how many drafts pay (see DraftScheduler); off drafts
+  // maxDrafts on every step (tests and measurements of the drafter itself).
+  bool adaptiveDrafts = true;
 };
 
 // Cumulative figures for one generate() call; a snapshot goes to the sink as they change.

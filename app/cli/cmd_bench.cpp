@@ -15,7 +15,95 @@
 
 namespace flint::cli {
 
+namespace {
+
+class QuietSink : public engine::StreamSink {
+ public:
+  void onThinking(std::string_view) override {}
+  void onAnswer(std::string_view) override {}
+  void onStats(const engine::Stats&) override {}
+};
+
+struct ChatRun {
+  std::size_t tokens = 0;
+  double seconds = 0;
+  engine::SpecStats spec;
+};
+
+// Decoding real questions (speculation needs text its drafter can predict, not random ids):
+// every prompt in each thinking mode, greedy, with at most `maxDrafts` drafts per pass.
+ChatRun chatWorkload(engine::Engine& engine, std::size_t maxDrafts, int maxTokens) {
+  static const char* kPrompts[] = {"What is 47+38?", "What is 315-128?", "Hi",
+                                   "Sort these numbers from smallest to largest: 42, 7, 19.",
+                                   "How many minutes are in 5 hours?"};
+  ChatRun run;
+  QuietSink sink;
+  for (const char* prompt : kPrompts)
+    for (auto mode : {engine::ThinkingMode::kNonThink, engine::ThinkingMode::kHigh}) {
+      engine::GenerateRequest request;
+      request.messages = {{engine::ChatRole::kUser, prompt, ""}};
+      request.mode = mode;
+      request.sampling.temperature = 0;
+      request.maxTokens = maxTokens;
+      request.maxDrafts = maxDrafts;
+      const engine::GenerateResult r = engine.newSession()->generate(request, sink);
+      run.tokens += r.stats.generatedTokens;
+      run.seconds += r.stats.decodeSeconds;
+      run.spec.steps += r.stats.spec.steps;
+      run.spec.draftTokens += r.stats.spec.draftTokens;
+      run.spec.acceptedTokens += r.stats.spec.acceptedTokens;
+      run.spec.draftSeconds += r.stats.spec.draftSeconds;
+      run.spec.verifySeconds += r.stats.spec.verifySeconds;
+    }
+  return run;
+}
+
+// flint-cli bench --spec on|off: the chat workload with and without the drafter, same run.
+int benchSpeculation(const ParsedArgs& args, CommandContext& ctx, bool on) {
+  const long long genTokens = args.integer("gen-tokens").value_or(128);
+  auto engine = loadEngine(args);
+  if (!engine->config().dspark) throw UsageError("--spec needs a model with a DSpark drafter");
+  chatWorkload(*engine, 0, 4);  // maps the weights' pages first
+  const ChatRun plain = chatWorkload(*engine, 0, int(genTokens));
+  const ChatRun spec = chatWorkload(*engine, on ? 5 : 0, int(genTokens));
+  const double plainRate = double(plain.tokens) / plain.seconds;
+  const double rate = double(spec.tokens) / spec.seconds;
+  nlohmann::json j = {{"model", modelDir(args).string()},
+                      {"spec", on ? "on" : "off"},
+                      {"generated_tokens", spec.tokens},
+                      {"decode_tokens_per_second", rate},
+                      {"plain_decode_tokens_per_second", plainRate},
+                      {"speedup", rate / plainRate},
+                      {"verify_passes", spec.spec.steps},
+                      {"draft_tokens", spec.spec.draftTokens},
+                      {"accepted_tokens", spec.spec.acceptedTokens},
+                      {"acceptance_rate", spec.spec.acceptanceRate()},
+                      {"mean_accepted_length", spec.spec.meanAcceptedLength()},
+                      {"draft_seconds", spec.spec.draftSeconds},
+                      {"verify_seconds", spec.spec.verifySeconds}};
+  if (args.has("json")) {
+    ctx.out << j.dump(2) << "\n";
+    return 0;
+  }
+  char text[512];
+  std::snprintf(text, sizeof text,
+                "decode   %.1f tok/s with speculation %s, %.1f tok/s without: %.2fx\n"
+                "drafts   %zu accepted of %zu (%.0f%%), %.2f tokens per verify pass\n",
+                rate, on ? "on" : "off", plainRate, rate / plainRate, spec.spec.acceptedTokens,
+                spec.spec.draftTokens, 100.0 * spec.spec.acceptanceRate(),
+                spec.spec.meanAcceptedLength());
+  ctx.out << text;
+  return 0;
+}
+
+}  // namespace
+
 int runBench(const ParsedArgs& args, CommandContext& ctx) {
+  if (auto spec = args.value("spec")) {
+    if (*spec != "on" && *spec != "off")
+      throw UsageError("--spec must be on or off, not '" + *spec + "'");
+    return benchSpeculation(args, ctx, *spec == "on");
+  }
   const long long promptTokens = args.integer("prompt-tokens").value_or(128);
   const long long genTokens = args.integer("gen-tokens").value_or(32);
   if (promptTokens < 1 || genTokens < 1)

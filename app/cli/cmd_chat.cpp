@@ -75,11 +75,38 @@ store::ThinkingMode storedMode(engine::ThinkingMode mode) {
 }
 
 nlohmann::json statsJson(const engine::GenerateResult& r) {
-  return {{"prompt_tokens", r.stats.promptTokens},
-          {"prefill_tokens_per_second", r.stats.prefillTokensPerSecond()},
-          {"generated_tokens", r.stats.generatedTokens},
-          {"decode_tokens_per_second", r.stats.decodeTokensPerSecond()},
-          {"context_used", r.stats.contextUsed}};
+  nlohmann::json j = {{"prompt_tokens", r.stats.promptTokens},
+                      {"prefill_tokens_per_second", r.stats.prefillTokensPerSecond()},
+                      {"generated_tokens", r.stats.generatedTokens},
+                      {"decode_tokens_per_second", r.stats.decodeTokensPerSecond()},
+                      {"context_used", r.stats.contextUsed}};
+  if (r.stats.speculating) {
+    const engine::SpecStats& s = r.stats.spec;
+    j["speculation"] = {{"verify_passes", s.steps},
+                        {"draft_tokens", s.draftTokens},
+                        {"accepted_tokens", s.acceptedTokens},
+                        {"acceptance_rate", s.acceptanceRate()},
+                        {"mean_accepted_length", s.meanAcceptedLength()}};
+  }
+  return j;
+}
+
+// The speculation figures of one reply, on one line.
+void printSpecStats(const engine::SpecStats& s, std::ostream& out) {
+  char line[512];
+  int n = std::snprintf(line, sizeof line,
+                        "[speculation: %zu verify passes, %zu drafts, %zu accepted (%.0f%%), "
+                        "%.2f tokens per pass; by position:",
+                        s.steps, s.draftTokens, s.acceptedTokens, 100.0 * s.acceptanceRate(),
+                        s.meanAcceptedLength());
+  // Conditional acceptance: accepted at k among the drafts that reached position k.
+  for (std::size_t k = 0; k < s.triedAt.size() && n > 0 && std::size_t(n) < sizeof line; ++k)
+    n += std::snprintf(line + n, sizeof line - std::size_t(n), " %.0f%%",
+                       s.triedAt[k] ? 100.0 * double(s.acceptedAt[k]) / double(s.triedAt[k]) : 0.0);
+  if (n > 0 && std::size_t(n) < sizeof line)
+    std::snprintf(line + n, sizeof line - std::size_t(n), "; draft %.2f s, verify %.2f s]\n",
+                  s.draftSeconds, s.verifySeconds);
+  out << line;
 }
 
 void printStats(const engine::GenerateResult& r, std::ostream& out) {
@@ -92,6 +119,7 @@ void printStats(const engine::GenerateResult& r, std::ostream& out) {
                 r.stats.promptTokens, r.stats.prefillTokensPerSecond(), r.stats.generatedTokens,
                 r.stats.decodeTokensPerSecond(), why);
   out << line;
+  if (r.stats.speculating) printSpecStats(r.stats.spec, out);
 }
 
 }  // namespace
@@ -107,6 +135,14 @@ int runChat(const ParsedArgs& args, CommandContext& ctx) {
     if (*n < 1) throw UsageError("--max-tokens must be 1 or more");
     request.maxTokens = int(*n);
   }
+  const std::string spec = args.valueOr("spec", "on");
+  if (spec != "on" && spec != "off")
+    throw UsageError("--spec must be on or off, not '" + spec + "'");
+  if (auto n = args.integer("max-drafts")) {
+    if (*n < 0) throw UsageError("--max-drafts must be 0 or more");
+    request.maxDrafts = std::size_t(*n);
+  }
+  if (spec == "off") request.maxDrafts = 0;
   if (auto system = args.value("system"))
     request.messages.push_back({engine::ChatRole::kSystem, *system, ""});
 

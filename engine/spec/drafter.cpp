@@ -55,8 +55,8 @@ void Drafter::project(const LinearContext& ctx, const float* taps, std::size_t t
 
 // The stage's keys for `rows` rows of x at consecutive positions, as the backbone builds its
 // window keys: wkv, kv_norm, RoPE, and the kv fake-quant in official numerics.
-void Drafter::keys(const LinearContext& ctx, std::size_t stage, const float* x, std::size_t rows,
-                   std::int64_t firstPosition, float* out) {
+void Drafter::stageKeys(const LinearContext& ctx, std::size_t stage, const float* x,
+                        std::size_t rows, std::int64_t firstPosition, float* out) {
   const AttentionWeights& a = w_.stages[stage].attn;
   const std::size_t D = shape_.headDim, pairs = shape_.ropeDims / 2, nope = D - shape_.ropeDims;
   float* cosBuf = grow(cos_, pairs);
@@ -96,7 +96,7 @@ void Drafter::stageAttention(const LinearContext& ctx, std::size_t stage, const 
     }
   }
   float* blockKeys = grow(kv_, g * D);
-  keys(ctx, stage, x, g, start, blockKeys);
+  stageKeys(ctx, stage, x, g, start, blockKeys);
 
   // Every query sees the whole context and the whole block: no causal mask inside the block.
   const std::size_t n = contextRows + g;
@@ -146,11 +146,10 @@ void Drafter::stageAttention(const LinearContext& ctx, std::size_t stage, const 
   linear(ctx, a.woB, z, g, out);
 }
 
-void Drafter::block(const LinearContext& ctx, const float* contextMainX, std::size_t contextRows,
-                    std::int64_t start, std::int32_t anchor, std::vector<float>& baseLogits,
-                    std::vector<float>& hidden) {
+void Drafter::block(const LinearContext& ctx, const std::vector<const float*>& contextKeys,
+                    std::size_t contextRows, std::int64_t start, std::int32_t anchor,
+                    std::vector<float>& baseLogits, std::vector<float>& hidden) {
   const std::size_t g = blockSize_, d = hyper_.hidden, n = hyper_.streams;
-  contextRows = std::min(contextRows, shape_.window);
   float* X = grow(X_, g * n * d);
   float* res = grow(res_, g * n * d);
   float* y = grow(y_, g * d);
@@ -176,10 +175,8 @@ void Drafter::block(const LinearContext& ctx, const float* contextMainX, std::si
   };
   for (std::size_t stage = 0; stage < w_.stages.size(); ++stage) {
     const BlockWeights& b = w_.stages[stage];
-    float* contextKeys = grow(ctxKeys_, contextRows * shape_.headDim);
-    keys(ctx, stage, contextMainX, contextRows, start - std::int64_t(contextRows), contextKeys);
     subLayer(b.hcAttn, b.attnNorm,
-             [&] { stageAttention(ctx, stage, y, start, contextKeys, contextRows, sub); });
+             [&] { stageAttention(ctx, stage, y, start, contextKeys[stage], contextRows, sub); });
     subLayer(b.hcFfn, b.ffnNorm,
              [&] { moe_.forward(ctx, moeShape_, b.moe, *experts_, stage, y, ids.data(), g, sub); });
   }

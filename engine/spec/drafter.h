@@ -29,12 +29,20 @@ class Drafter {
   // main_x [tokens, d] from the target's taps [tokens, stages * d].
   void project(const LinearContext& ctx, const float* taps, std::size_t tokens, float* mainX);
 
-  // One block with the anchor at position `start`; the context is the main_x rows of positions
-  // start - contextRows .. start - 1 (at most the window). Writes the base logits [γ, vocab]
-  // and the last stage's pre-norm hidden states [γ, d].
-  void block(const LinearContext& ctx, const float* contextMainX, std::size_t contextRows,
-             std::int64_t start, std::int32_t anchor, std::vector<float>& baseLogits,
-             std::vector<float>& hidden);
+  std::size_t stages() const { return w_.stages.size(); }
+  std::size_t keyWidth() const { return shape_.headDim; }
+
+  // Stage `stage`'s keys [rows, head_dim] for main_x rows of consecutive positions from
+  // `firstPosition`: what its window ring holds for committed target positions.
+  void stageKeys(const LinearContext& ctx, std::size_t stage, const float* mainX, std::size_t rows,
+                 std::int64_t firstPosition, float* out);
+
+  // One block with the anchor at position `start`. contextKeys[s] holds stage s's keys of
+  // positions start - contextRows .. start - 1, oldest first (at most the window). Writes the
+  // base logits [γ, vocab] and the last stage's pre-norm hidden states [γ, d].
+  void block(const LinearContext& ctx, const std::vector<const float*>& contextKeys,
+             std::size_t contextRows, std::int64_t start, std::int32_t anchor,
+             std::vector<float>& baseLogits, std::vector<float>& hidden);
 
   // The Markov-corrected logits of one draft: base + markov_w1[previous] · markov_w2ᵀ.
   void markov(const LinearContext& ctx, const float* base, std::int32_t previous, float* out);
@@ -46,8 +54,6 @@ class Drafter {
   void stageAttention(const LinearContext& ctx, std::size_t stage, const float* x,
                       std::int64_t start, const float* contextKeys, std::size_t contextRows,
                       float* out);
-  void keys(const LinearContext& ctx, std::size_t stage, const float* x, std::size_t rows,
-            std::int64_t firstPosition, float* out);
 
   const ModelWeights& backbone_;
   DrafterWeights w_;
@@ -61,8 +67,8 @@ class Drafter {
   std::unique_ptr<ExpertStore> experts_;
   Moe moe_;
 
-  std::vector<float> X_, res_, y_, sub_, post_, comb_, hcScratch_, ctxKeys_, qr_, q_, kv_, o_, z_,
-      zg_, group_, scores_, cos_, sin_, row_;
+  std::vector<float> X_, res_, y_, sub_, post_, comb_, hcScratch_, qr_, q_, kv_, o_, z_, zg_,
+      group_, scores_, cos_, sin_, row_;
 };
 
 }  // namespace flint::engine

@@ -14,8 +14,10 @@ double secondsSince(Clock::time_point start) {
 
 }  // namespace
 
-Speculator::Speculator(Transformer& target, Numerics numerics, kernels::ThreadPool* pool)
+Speculator::Speculator(Transformer& target, Numerics numerics, kernels::ThreadPool* pool,
+                       DraftScheduler* scheduler)
     : target_(target),
+      scheduler_(scheduler),
       numerics_(numerics),
       pool_(pool),
       drafter_(std::make_unique<Drafter>(target.files(), target.weights())),
@@ -30,26 +32,35 @@ std::size_t Speculator::blockSize() const {
 }
 
 void Speculator::reset() {
-  mainX_.clear();
+  rings_.assign(drafter_->stages(), {});
   committed_ = 0;
 }
 
 void Speculator::commit(const std::vector<float>& taps, std::size_t tokens) {
   const LinearContext ctx{numerics_, pool_};
-  const std::size_t d = hidden_, old = mainX_.size() / d;
-  mainX_.resize((old + tokens) * d);
-  drafter_->project(ctx, taps.data(), tokens, mainX_.data() + old * d);
+  const std::size_t d = hidden_, D = drafter_->keyWidth();
+  if (rings_.size() != drafter_->stages()) rings_.assign(drafter_->stages(), {});
+  mainX_.resize(tokens * d);
+  drafter_->project(ctx, taps.data(), tokens, mainX_.data());
+  keys_.resize(tokens * D);
+  for (std::size_t s = 0; s < rings_.size(); ++s) {
+    drafter_->stageKeys(ctx, s, mainX_.data(), tokens, committed_, keys_.data());
+    std::vector<float>& ring = rings_[s];
+    ring.insert(ring.end(), keys_.begin(), keys_.end());
+    const std::size_t rows = ring.size() / D;
+    if (rows > window_)
+      ring.erase(ring.begin(), ring.begin() + std::ptrdiff_t((rows - window_) * D));
+  }
   committed_ += std::int64_t(tokens);
-  const std::size_t rows = mainX_.size() / d;
-  if (rows > window_)
-    mainX_.erase(mainX_.begin(), mainX_.begin() + std::ptrdiff_t((rows - window_) * d));
 }
 
 Speculator::Step Speculator::step(SessionCache& cache, TokenId anchor, std::size_t maxDrafts,
-                                  Sampler& sampler, std::size_t idLimit, TokenId eos,
+                                  bool adaptive, Sampler& sampler, std::size_t idLimit, TokenId eos,
                                   SpecStats& stats) {
   const LinearContext ctx{numerics_, pool_};
-  const std::size_t k = std::min(maxDrafts, drafter_->blockSize());
+  const std::size_t most = std::min(maxDrafts, drafter_->blockSize());
+  const std::size_t k = scheduler_ && adaptive ? scheduler_->choose(most) : most;
+  const auto stepStart = Clock::now();
   if (stats.triedAt.size() < drafter_->blockSize()) {
     stats.triedAt.resize(drafter_->blockSize());
     stats.acceptedAt.resize(drafter_->blockSize());
@@ -61,8 +72,10 @@ Speculator::Step Speculator::step(SessionCache& cache, TokenId anchor, std::size
   ids_.assign(1, anchor);
   q_.resize(k);
   if (k > 0) {
-    const std::size_t context = mainX_.size() / hidden_;
-    drafter_->block(ctx, mainX_.data(), context, cache.length, anchor, base_, draftHidden_);
+    ringPointers_.clear();
+    for (const auto& ring : rings_) ringPointers_.push_back(ring.data());
+    const std::size_t context = rings_.empty() ? 0 : rings_[0].size() / drafter_->keyWidth();
+    drafter_->block(ctx, ringPointers_, context, cache.length, anchor, base_, draftHidden_);
     corrected_.resize(vocab_);
     TokenId previous = anchor;
     for (std::size_t j = 0; j < k; ++j) {
@@ -120,10 +133,14 @@ Speculator::Step Speculator::step(SessionCache& cache, TokenId anchor, std::size
   taps_.resize((kept + 1) * (taps_.size() / ids_.size()));
   commit(taps_, kept + 1);
   stats.verifySeconds += secondsSince(verifyStart);
+  if (scheduler_ && most > 0)
+    scheduler_->record(k > 0, double(kept + 1) / std::max(1e-9, secondsSince(stepStart)));
   if (k > 0) {
     ++stats.steps;
     stats.draftTokens += k;
     stats.acceptedTokens += kept;
+  } else {
+    ++stats.plainSteps;
   }
   return out;
 }

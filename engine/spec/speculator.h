@@ -12,6 +12,7 @@
 #include "engine/cache/cache_rollback.h"
 #include "engine/model/transformer.h"
 #include "engine/sampling/sampler.h"
+#include "engine/spec/draft_scheduler.h"
 #include "engine/spec/drafter.h"
 
 #include <cstdint>
@@ -23,6 +24,7 @@ namespace flint::engine {
 // Cumulative speculation figures of one generate() call.
 struct SpecStats {
   std::size_t steps = 0;                         // verify passes that carried at least one draft
+  std::size_t plainSteps = 0;                    // decode steps the scheduler ran without drafts
   std::size_t draftTokens = 0;                   // drafts proposed in them
   std::size_t acceptedTokens = 0;                // drafts the target accepted
   std::vector<std::size_t> triedAt, acceptedAt;  // per draft position: reached, accepted
@@ -37,7 +39,10 @@ struct SpecStats {
 
 class Speculator {
  public:
-  Speculator(Transformer& target, Numerics numerics, kernels::ThreadPool* pool);
+  // `scheduler` (shared by the engine's sessions) decides how many drafts pay; null drafts
+  // maxDrafts every step.
+  Speculator(Transformer& target, Numerics numerics, kernels::ThreadPool* pool,
+             DraftScheduler* scheduler);
   ~Speculator();
 
   std::size_t blockSize() const;
@@ -52,19 +57,25 @@ class Speculator {
     TokenId next = 0;               // the target's token after them: the next anchor
   };
   // `anchor` is the token already chosen for position cache.length. Drafts up to `maxDrafts`
-  // tokens, verifies them, leaves the anchor and the accepted drafts in `cache`, and returns
-  // the accepted drafts and the next token. Logits are restricted to ids below `idLimit`.
-  Step step(SessionCache& cache, TokenId anchor, std::size_t maxDrafts, Sampler& sampler,
-            std::size_t idLimit, TokenId eos, SpecStats& stats);
+  // tokens (fewer, or none, when the scheduler measures that drafting does not pay), verifies
+  // them, leaves the anchor and the accepted drafts in `cache`, and returns the accepted drafts
+  // and the next token. Logits are restricted to ids below `idLimit`.
+  Step step(SessionCache& cache, TokenId anchor, std::size_t maxDrafts, bool adaptive,
+            Sampler& sampler, std::size_t idLimit, TokenId eos, SpecStats& stats);
 
  private:
   Transformer& target_;
+  DraftScheduler* scheduler_;
   Numerics numerics_;
   kernels::ThreadPool* pool_;
   std::unique_ptr<Drafter> drafter_;
   std::size_t hidden_, window_, vocab_;
-  std::vector<float> mainX_;  // main_x of the last `window_` committed positions, oldest first
+  // Per stage, its keys of the last `window_` committed positions, oldest first: the drafter's
+  // window rings, filled as positions are committed.
+  std::vector<std::vector<float>> rings_;
+  std::vector<const float*> ringPointers_;
   std::int64_t committed_ = 0;
+  std::vector<float> mainX_, keys_;
   CacheRollback rollback_;
   std::vector<float> base_, draftHidden_, corrected_, logits_, taps_, p_;
   std::vector<std::vector<float>> q_;

@@ -186,6 +186,22 @@ TEST(CliModel, ChatAnswersOnceAndReportsSpeeds) {
       2);
 }
 
+// A fresh install chats at once: with no --model every command uses the bundled flint-tiny,
+// and in Think High it reasons before it answers.
+TEST(CliModel, BundledFlintTinyIsTheDefaultAndReasons) {
+  const CliRun r = runModel({"chat", "--prompt", "What is 47+38?", "--mode", "high",
+                             "--temperature", "0", "--max-tokens", "300", "--no-save"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto thinking = r.out.find("Thinking: "), answer = r.out.find("Answer: ");
+  ASSERT_NE(thinking, std::string::npos) << r.out;
+  ASSERT_NE(answer, std::string::npos) << r.out;
+  EXPECT_LT(thinking, answer) << r.out;
+  const CliRun inspect = runModel({"inspect"});
+  ASSERT_EQ(inspect.status, 0) << inspect.err;
+  EXPECT_NE(inspect.out.find("flint-tiny"), std::string::npos) << inspect.out;
+  EXPECT_NE(inspect.out.find("dspark"), std::string::npos) << inspect.out;
+}
+
 TEST(CliModel, ChatSavesIntoTheDatabaseUnlessAskedNotTo) {
   const auto dir = std::filesystem::path(::testing::TempDir()) / "flint_chat_save";
   std::filesystem::remove_all(dir);

@@ -95,8 +95,15 @@ TEST_P(DrafterGolden, MatchesTheReference) {
   for (std::size_t a = 0; a < starts.size(); ++a) {
     const std::size_t start = std::size_t(starts[a]);
     const std::size_t context = std::min(start, window);
-    drafter.block(ctx, mainX.data() + (start - context) * d, context, std::int64_t(start),
-                  ids[start], U, hidden);
+    std::vector<std::vector<float>> keys(drafter.stages());
+    std::vector<const float*> pointers;
+    for (std::size_t s = 0; s < drafter.stages(); ++s) {
+      keys[s].resize(context * drafter.keyWidth());
+      drafter.stageKeys(ctx, s, mainX.data() + (start - context) * d, context,
+                        std::int64_t(start - context), keys[s].data());
+      pointers.push_back(keys[s].data());
+    }
+    drafter.block(ctx, pointers, context, std::int64_t(start), ids[start], U, hidden);
     std::int32_t previous = ids[start];
     for (std::size_t k = 0; k < g; ++k) {
       const std::size_t at = (a * g + k) * vocab;

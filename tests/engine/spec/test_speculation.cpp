@@ -5,6 +5,7 @@
 #include "engine/engine.h"
 #include "engine/model/model_files.h"
 #include "engine/model/transformer.h"
+#include "engine/spec/draft_scheduler.h"
 #include "engine/spec/speculator.h"
 
 #include <gtest/gtest.h>
@@ -63,6 +64,7 @@ void expectGreedyIdentical(const std::filesystem::path& dir, Numerics numerics,
       const GenerateResult plain = engine->newSession()->generate(request, sink);
       EXPECT_FALSE(plain.stats.speculating);
       request.maxDrafts = 5;
+      request.adaptiveDrafts = false;  // draft on every step, whatever it costs
       const GenerateResult spec = engine->newSession()->generate(request, sink);
       EXPECT_TRUE(spec.stats.speculating);
       EXPECT_EQ(spec.tokens, plain.tokens) << dir << " prompt " << prompt;
@@ -90,7 +92,7 @@ TEST(Speculation, CacheAfterEachStepEqualsPlainDecoding) {
   for (const auto& dir : {kCheckpoints / "small_dspark", kFlintTiny}) {
     kernels::ThreadPool pool(2);
     Transformer target(openModelFiles(dir), &pool);
-    Speculator speculator(target, Numerics::Official, &pool);
+    Speculator speculator(target, Numerics::Official, &pool, nullptr);
     SamplingParams greedy;
     greedy.temperature = 0;
     Sampler sampler(greedy);
@@ -103,7 +105,7 @@ TEST(Speculation, CacheAfterEachStepEqualsPlainDecoding) {
     TokenId next = argmax(logits);
     const std::size_t idLimit = std::size_t(target.config().vocabSize);
     for (int s = 0; s < 30; ++s) {
-      const auto step = speculator.step(cache, next, 5, sampler, idLimit, -1, stats);
+      const auto step = speculator.step(cache, next, 5, false, sampler, idLimit, -1, stats);
       ids.push_back(next);
       ids.insert(ids.end(), step.accepted.begin(), step.accepted.end());
       next = step.next;
@@ -116,6 +118,31 @@ TEST(Speculation, CacheAfterEachStepEqualsPlainDecoding) {
       if (testing::Test::HasFailure()) return;
     }
   }
+}
+
+// The scheduler follows the measurements: it drafts where drafted steps commit tokens faster
+// and stops where they do not, while still trying the losing choice now and then.
+TEST(DraftScheduler, FollowsTheFasterChoiceAndKeepsExploring) {
+  for (double draftedSpeed : {3.0, 0.2}) {  // drafting three times faster, or five times slower
+    DraftScheduler scheduler;
+    std::size_t drafted = 0;
+    const std::size_t steps = 2000;
+    for (std::size_t i = 0; i < steps; ++i) {
+      const std::size_t k = scheduler.choose(5);
+      EXPECT_TRUE(k == 0 || k == 5);
+      drafted += k > 0;
+      scheduler.record(k > 0, k > 0 ? draftedSpeed : 1.0);
+    }
+    if (draftedSpeed > 1) {
+      EXPECT_GT(drafted, steps * 9 / 10);
+      EXPECT_LT(drafted, steps);  // plain decoding was still tried
+    } else {
+      EXPECT_LT(drafted, steps / 20) << "exploring a slow choice must stay cheap";
+      EXPECT_GT(drafted, 2u);
+    }
+  }
+  DraftScheduler off;
+  EXPECT_EQ(off.choose(0), 0u);
 }
 
 }  // namespace
