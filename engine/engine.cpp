@@ -184,7 +184,11 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
       result.reason = FinishReason::kEndOfSentence;
       break;
     }
-    if (cached_.size() + 1 >= limit || left == 0) break;
+    if (cached_.size() + 1 >= limit) break;
+    if (left == 0) {  // the last token still goes into the cache, for the next turn to reuse
+      append(std::span<const TokenId>(&next, 1));
+      break;
+    }
     if (stats.speculating) {
       // The anchor and the drafts must fit the context, the drafts the token budget.
       const std::size_t room = std::min(left, limit - cached_.size() - 1);
