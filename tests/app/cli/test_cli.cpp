@@ -246,5 +246,24 @@ TEST(CliModel, BenchReportsEveryFigure) {
   EXPECT_EQ(j["generated_tokens"].get<int>(), 4);
 }
 
+TEST(CliModel, BenchSpecComparesWithAndWithoutTheDrafter) {
+  const std::string dspark = std::string(FLINT_TEST_CHECKPOINTS) + "/small_dspark";
+  const CliRun r = runModel({"bench", "--model", dspark, "--spec", "on", "--gen-tokens", "6",
+                             "--threads", "1", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"decode_tokens_per_second", "plain_decode_tokens_per_second", "speedup"})
+    EXPECT_GT(j[key].get<double>(), 0.0) << key;
+  const auto& always = j["always_drafting"];
+  EXPECT_GT(always["verify_passes"].get<int>(), 0);
+  // Five drafts per pass at most; fewer where the token budget ends.
+  EXPECT_LE(always["draft_tokens"].get<int>(), 5 * always["verify_passes"].get<int>());
+  EXPECT_GE(always["draft_tokens"].get<int>(), always["verify_passes"].get<int>());
+  EXPECT_GE(always["mean_accepted_length"].get<double>(), 1.0);
+  EXPECT_EQ(runModel({"bench", "--model", kTiny, "--spec", "on"}).status, 2)
+      << "a model without a drafter cannot speculate";
+  EXPECT_EQ(runModel({"bench", "--model", dspark, "--spec", "maybe"}).status, 2);
+}
+
 }  // namespace
 }  // namespace flint::cli
