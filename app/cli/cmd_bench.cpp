@@ -56,6 +56,9 @@ ChatRun chatWorkload(engine::Engine& engine, std::size_t maxDrafts, int maxToken
       run.spec.acceptedTokens += r.stats.spec.acceptedTokens;
       run.spec.draftSeconds += r.stats.spec.draftSeconds;
       run.spec.verifySeconds += r.stats.spec.verifySeconds;
+      run.spec.plainSteps += r.stats.spec.plainSteps;
+      run.spec.expertsInVerify += r.stats.spec.expertsInVerify;
+      run.spec.expertsInPlain += r.stats.spec.expertsInPlain;
     }
   return run;
 }
@@ -88,6 +91,7 @@ int benchSpeculation(const ParsedArgs& args, CommandContext& ctx, bool on) {
                         {"acceptance_rate", always.spec.acceptanceRate()},
                         {"mean_accepted_length", always.spec.meanAcceptedLength()},
                         {"draft_seconds", always.spec.draftSeconds},
+                        {"experts_per_verify_pass", always.spec.expertsPerVerify()},
                         {"verify_seconds", always.spec.verifySeconds}}}};
   if (args.has("json")) {
     ctx.out << j.dump(2) << "\n";

@@ -86,7 +86,8 @@ nlohmann::json statsJson(const engine::GenerateResult& r) {
                         {"draft_tokens", s.draftTokens},
                         {"accepted_tokens", s.acceptedTokens},
                         {"acceptance_rate", s.acceptanceRate()},
-                        {"mean_accepted_length", s.meanAcceptedLength()}};
+                        {"mean_accepted_length", s.meanAcceptedLength()},
+                        {"experts_per_verify_pass", s.expertsPerVerify()}};
   }
   return j;
 }
@@ -104,8 +105,9 @@ void printSpecStats(const engine::SpecStats& s, std::ostream& out) {
     n += std::snprintf(line + n, sizeof line - std::size_t(n), " %.0f%%",
                        s.triedAt[k] ? 100.0 * double(s.acceptedAt[k]) / double(s.triedAt[k]) : 0.0);
   if (n > 0 && std::size_t(n) < sizeof line)
-    std::snprintf(line + n, sizeof line - std::size_t(n), "; draft %.2f s, verify %.2f s]\n",
-                  s.draftSeconds, s.verifySeconds);
+    std::snprintf(line + n, sizeof line - std::size_t(n),
+                  "; draft %.2f s, verify %.2f s; %.1f experts read per verify pass]\n",
+                  s.draftSeconds, s.verifySeconds, s.expertsPerVerify());
   out << line;
 }
 

@@ -54,6 +54,8 @@ void Moe::forward(const LinearContext& ctx, const MoeShape& s, const MoeWeights&
     }
   }
 
+  distinct_ = std::size_t(std::count_if(routes_.begin(), routes_.end(),
+                                        [](const auto& route) { return !route.empty(); }));
   // The shared expert sees every token; each routed expert only its own, gathered.
   runExpert(ctx, s, w.shared, x, nullptr, tokens, out);
   for (std::size_t e = 0; e < E; ++e) {

@@ -25,6 +25,10 @@ class Moe {
                ExpertStore& experts, std::size_t layer, const float* x, const std::int32_t* ids,
                std::size_t tokens, float* out);
 
+  // Routed experts the last forward() used (each once, however many of its tokens chose it):
+  // what a pass over several tokens reads beyond a pass over one.
+  std::size_t distinctExperts() const { return distinct_; }
+
  private:
   // tokenWeights: one routing weight per token, or null (shared expert).
   void runExpert(const LinearContext& ctx, const MoeShape& s, const ExpertWeights& e,
@@ -32,6 +36,7 @@ class Moe {
 
   std::vector<float> logits_, gathered_, routeWeights_, h_, u_, y_;
   std::vector<std::int32_t> chosen_;
+  std::size_t distinct_ = 0;
   std::vector<float> weights_;
   std::vector<std::vector<std::pair<std::size_t, float>>> routes_;  // per expert: (token, weight)
 };

@@ -120,12 +120,14 @@ void Transformer::forward(std::span<const std::int32_t> ids, SessionCache& cache
     store(ctx, X, tokens * n * d);
   };
 
+  lastDistinctExperts_ = 0;
   for (std::size_t l = 0; l < weights_.layers.size(); ++l) {
     const BlockWeights& layer = weights_.layers[l];
     subLayer(layer.hcAttn, layer.attnNorm,
              [&] { attention_[l].forward(ctx, y, tokens, cache.length, cache.layers[l], sub); });
     subLayer(layer.hcFfn, layer.ffnNorm, [&] {
       moe_.forward(ctx, moeShape_, layer.moe, *experts_, l, y, ids.data(), tokens, sub);
+      lastDistinctExperts_ += moe_.distinctExperts();
     });
     if (taps && c.dspark) recordTap(l, X, tokens, *taps);
   }

@@ -45,6 +45,9 @@ class Transformer {
   // routed experts per layer, the head, one embedding row.
   std::size_t weightBytesPerToken() const;
 
+  // Routed experts the last forward() read, summed over layers (each counted once per layer).
+  std::size_t lastDistinctExperts() const { return lastDistinctExperts_; }
+
   // Use another store for the routed experts (the default keeps all of them mapped).
   void setExpertStore(ExpertStore* store) { experts_ = store ? store : &resident_; }
 
@@ -62,6 +65,7 @@ class Transformer {
   Moe moe_;
   ResidentExpertStore resident_;
   ExpertStore* experts_;
+  std::size_t lastDistinctExperts_ = 0;
 
   // [tokens, streams, hidden] residual, its copy, and per-token sub-layer buffers.
   std::vector<float> X_, res_, y_, sub_, post_, comb_, hcScratch_;

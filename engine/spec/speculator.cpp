@@ -139,8 +139,10 @@ Speculator::Step Speculator::step(SessionCache& cache, TokenId anchor, std::size
     ++stats.steps;
     stats.draftTokens += k;
     stats.acceptedTokens += kept;
+    stats.expertsInVerify += target_.lastDistinctExperts();
   } else {
     ++stats.plainSteps;
+    stats.expertsInPlain += target_.lastDistinctExperts();
   }
   return out;
 }

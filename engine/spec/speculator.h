@@ -29,6 +29,13 @@ struct SpecStats {
   std::size_t acceptedTokens = 0;                // drafts the target accepted
   std::vector<std::size_t> triedAt, acceptedAt;  // per draft position: reached, accepted
   double draftSeconds = 0, verifySeconds = 0;
+  std::size_t expertsInVerify = 0;  // distinct routed experts the verify passes read, summed
+  std::size_t expertsInPlain = 0;   // the same for steps without drafts
+
+  double expertsPerVerify() const { return steps ? double(expertsInVerify) / steps : 0; }
+  double expertsPerPlainStep() const {
+    return plainSteps ? double(expertsInPlain) / plainSteps : 0;
+  }
 
   double acceptanceRate() const { return draftTokens ? double(acceptedTokens) / draftTokens : 0; }
   // Tokens each verify pass commits: the accepted drafts plus the target's own token.
