@@ -30,37 +30,46 @@ struct ChatRun {
   engine::SpecStats spec;
 };
 
+// How one workload run decodes: drafts per pass at most, and whether the scheduler decides.
+struct Variant {
+  std::size_t maxDrafts;
+  bool adaptive;
+};
+
 // Decoding real questions (speculation needs text its drafter can predict, not random ids):
-// every prompt in each thinking mode, greedy, with at most `maxDrafts` drafts per pass.
-ChatRun chatWorkload(engine::Engine& engine, std::size_t maxDrafts, int maxTokens,
-                     bool adaptive = true) {
+// every prompt in each thinking mode, greedy. The variants run back to back on each question,
+// so the machine's drift (frequency, other load) reaches all of them alike.
+std::vector<ChatRun> chatWorkload(engine::Engine& engine, std::span<const Variant> variants,
+                                  int maxTokens) {
   static const char* kPrompts[] = {"What is 47+38?", "What is 315-128?", "Hi",
                                    "Sort these numbers from smallest to largest: 42, 7, 19.",
                                    "How many minutes are in 5 hours?"};
-  ChatRun run;
+  std::vector<ChatRun> runs(variants.size());
   QuietSink sink;
   for (const char* prompt : kPrompts)
-    for (auto mode : {engine::ThinkingMode::kNonThink, engine::ThinkingMode::kHigh}) {
-      engine::GenerateRequest request;
-      request.messages = {{engine::ChatRole::kUser, prompt, ""}};
-      request.mode = mode;
-      request.sampling.temperature = 0;
-      request.maxTokens = maxTokens;
-      request.maxDrafts = maxDrafts;
-      request.adaptiveDrafts = adaptive;
-      const engine::GenerateResult r = engine.newSession()->generate(request, sink);
-      run.tokens += r.stats.generatedTokens;
-      run.seconds += r.stats.decodeSeconds;
-      run.spec.steps += r.stats.spec.steps;
-      run.spec.draftTokens += r.stats.spec.draftTokens;
-      run.spec.acceptedTokens += r.stats.spec.acceptedTokens;
-      run.spec.draftSeconds += r.stats.spec.draftSeconds;
-      run.spec.verifySeconds += r.stats.spec.verifySeconds;
-      run.spec.plainSteps += r.stats.spec.plainSteps;
-      run.spec.expertsInVerify += r.stats.spec.expertsInVerify;
-      run.spec.expertsInPlain += r.stats.spec.expertsInPlain;
-    }
-  return run;
+    for (auto mode : {engine::ThinkingMode::kNonThink, engine::ThinkingMode::kHigh})
+      for (std::size_t v = 0; v < variants.size(); ++v) {
+        engine::GenerateRequest request;
+        request.messages = {{engine::ChatRole::kUser, prompt, ""}};
+        request.mode = mode;
+        request.sampling.temperature = 0;
+        request.maxTokens = maxTokens;
+        request.maxDrafts = variants[v].maxDrafts;
+        request.adaptiveDrafts = variants[v].adaptive;
+        const engine::GenerateResult r = engine.newSession()->generate(request, sink);
+        ChatRun& run = runs[v];
+        run.tokens += r.stats.generatedTokens;
+        run.seconds += r.stats.decodeSeconds;
+        run.spec.steps += r.stats.spec.steps;
+        run.spec.draftTokens += r.stats.spec.draftTokens;
+        run.spec.acceptedTokens += r.stats.spec.acceptedTokens;
+        run.spec.draftSeconds += r.stats.spec.draftSeconds;
+        run.spec.verifySeconds += r.stats.spec.verifySeconds;
+        run.spec.plainSteps += r.stats.spec.plainSteps;
+        run.spec.expertsInVerify += r.stats.spec.expertsInVerify;
+        run.spec.expertsInPlain += r.stats.spec.expertsInPlain;
+      }
+  return runs;
 }
 
 // flint-cli bench --spec on|off: the chat workload without the drafter, with it drafting on
@@ -70,10 +79,10 @@ int benchSpeculation(const ParsedArgs& args, CommandContext& ctx, bool on) {
   const long long genTokens = args.integer("gen-tokens").value_or(128);
   auto engine = loadEngine(args);
   if (!engine->config().dspark) throw UsageError("--spec needs a model with a DSpark drafter");
-  chatWorkload(*engine, 0, 4);  // maps the weights' pages first
-  const ChatRun plain = chatWorkload(*engine, 0, int(genTokens));
-  const ChatRun always = chatWorkload(*engine, 5, int(genTokens), false);
-  const ChatRun chosen = chatWorkload(*engine, on ? 5 : 0, int(genTokens));
+  const Variant variants[] = {{0, true}, {5, false}, {on ? std::size_t(5) : 0, true}};
+  chatWorkload(*engine, variants, 4);  // maps the weights' pages and warms the scheduler
+  const std::vector<ChatRun> runs = chatWorkload(*engine, variants, int(genTokens));
+  const ChatRun &plain = runs[0], &always = runs[1], &chosen = runs[2];
   auto rate = [](const ChatRun& r) { return double(r.tokens) / r.seconds; };
   nlohmann::json j = {{"model", modelDir(args).string()},
                       {"spec", on ? "on" : "off"},
