@@ -6,6 +6,11 @@
 #include <cmath>
 
 namespace flint::engine {
+
+HyperShape hyperShape(const ModelConfig& c) {
+  return {std::size_t(c.hcMult), std::size_t(c.hiddenSize), int(c.hcSinkhornIters), float(c.hcEps),
+          float(c.rmsNormEps)};
+}
 namespace {
 
 // mix[t] = (fn · flat(X[t])) / rms(flat(X[t])): the weightless RMS over all streams.

@@ -18,6 +18,8 @@ struct HyperShape {
   float normEps = 0;
 };
 
+HyperShape hyperShape(const ModelConfig& config);
+
 // X: [tokens, streams, hidden]. Writes y [tokens, hidden], post [tokens, streams] and
 // comb [tokens, streams, streams] (comb[i][j]: from stream i into stream j).
 void hcPre(const HyperShape& s, const HyperConnectionWeights& w, const float* X, std::size_t tokens,

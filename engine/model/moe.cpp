@@ -8,6 +8,16 @@
 
 namespace flint::engine {
 
+MoeShape moeShape(const ModelConfig& c) {
+  return {std::size_t(c.hiddenSize),
+          std::size_t(c.moeIntermediateSize),
+          std::size_t(c.nRoutedExperts),
+          std::size_t(c.numExpertsPerTok),
+          float(c.routedScalingFactor),
+          float(c.swigluLimit),
+          c.normTopkProb};
+}
+
 void Moe::runExpert(const LinearContext& ctx, const MoeShape& s, const ExpertWeights& e,
                     const float* x, const float* tokenWeights, std::size_t tokens, float* y) {
   float* g = grow(h_, tokens * s.intermediate);

@@ -18,6 +18,8 @@ struct MoeShape {
   bool normalize = true;
 };
 
+MoeShape moeShape(const ModelConfig& config);
+
 class Moe {
  public:
   // x: [tokens, hidden] normed; ids: the tokens' ids (hash routing); out: [tokens, hidden].

@@ -17,15 +17,8 @@ Transformer::Transformer(ModelFiles files, kernels::ThreadPool* pool)
       resident_(weights_),
       experts_(&resident_) {
   const ModelConfig& c = files_.config;
-  hyper_ = {std::size_t(c.hcMult), std::size_t(c.hiddenSize), int(c.hcSinkhornIters),
-            float(c.hcEps), float(c.rmsNormEps)};
-  moeShape_ = {std::size_t(c.hiddenSize),
-               std::size_t(c.moeIntermediateSize),
-               std::size_t(c.nRoutedExperts),
-               std::size_t(c.numExpertsPerTok),
-               float(c.routedScalingFactor),
-               float(c.swigluLimit),
-               c.normTopkProb};
+  hyper_ = hyperShape(c);
+  moeShape_ = moeShape(c);
   const AttentionShape shape = attentionShape(c);
   attention_.reserve(weights_.layers.size());
   for (std::size_t l = 0; l < weights_.layers.size(); ++l) {

@@ -34,15 +34,8 @@ Drafter::Drafter(const ModelFiles& files, const ModelWeights& backbone)
       vocab_(std::size_t(files.config.vocabSize)),
       experts_(std::make_unique<StageExperts>(w_)) {
   const ModelConfig& c = files.config;
-  hyper_ = {std::size_t(c.hcMult), std::size_t(c.hiddenSize), int(c.hcSinkhornIters),
-            float(c.hcEps), float(c.rmsNormEps)};
-  moeShape_ = {std::size_t(c.hiddenSize),
-               std::size_t(c.moeIntermediateSize),
-               std::size_t(c.nRoutedExperts),
-               std::size_t(c.numExpertsPerTok),
-               float(c.routedScalingFactor),
-               float(c.swigluLimit),
-               c.normTopkProb};
+  hyper_ = hyperShape(c);
+  moeShape_ = moeShape(c);
 }
 
 Drafter::~Drafter() = default;
