@@ -26,6 +26,64 @@ AttentionShape attentionShape(const ModelConfig& c) {
   return s;
 }
 
+void projectQueries(const LinearContext& ctx, const AttentionShape& s, const AttentionWeights& w,
+                    const RopeTable& rope, const float* x, std::size_t tokens, std::int64_t start,
+                    float* qr, float* q, ProjectionScratch& scratch) {
+  const std::size_t qWidth = s.heads * s.headDim, pairs = s.ropeDims / 2;
+  const std::size_t nope = s.headDim - s.ropeDims;
+  float* cosBuf = grow(scratch.cos, pairs);
+  float* sinBuf = grow(scratch.sin, pairs);
+  linear(ctx, w.wqA, x, tokens, qr);
+  for (std::size_t t = 0; t < tokens; ++t)
+    kernels::rmsNorm(qr + t * s.qLoraRank, w.qNorm.data(), s.qLoraRank, s.eps,
+                     qr + t * s.qLoraRank);
+  linear(ctx, w.wqB, qr, tokens, q);
+  for (std::size_t t = 0; t < tokens; ++t) {
+    rope.angles(start + std::int64_t(t), cosBuf, sinBuf);
+    for (std::size_t h = 0; h < s.heads; ++h) {
+      float* qh = q + t * qWidth + h * s.headDim;
+      kernels::rmsNorm(qh, nullptr, s.headDim, s.eps, qh);
+      kernels::rotatePairs(qh + nope, cosBuf, sinBuf, pairs, false);
+    }
+  }
+}
+
+void projectKeys(const LinearContext& ctx, const AttentionShape& s, const AttentionWeights& w,
+                 const RopeTable& rope, const float* x, std::size_t tokens, std::int64_t start,
+                 float* kv, ProjectionScratch& scratch) {
+  const std::size_t pairs = s.ropeDims / 2, nope = s.headDim - s.ropeDims;
+  float* cosBuf = grow(scratch.cos, pairs);
+  float* sinBuf = grow(scratch.sin, pairs);
+  linear(ctx, w.wkv, x, tokens, kv);
+  for (std::size_t t = 0; t < tokens; ++t) {
+    rope.angles(start + std::int64_t(t), cosBuf, sinBuf);
+    float* k = kv + t * s.headDim;
+    kernels::rmsNorm(k, w.kvNorm.data(), s.headDim, s.eps, k);
+    kernels::rotatePairs(k + nope, cosBuf, sinBuf, pairs, false);
+    if (ctx.numerics == Numerics::Official) kernels::fakeQuantE4m3(k, nope, 64);
+  }
+}
+
+void projectOutput(const LinearContext& ctx, const AttentionShape& s, const AttentionWeights& w,
+                   const float* o, std::size_t tokens, float* out, ProjectionScratch& scratch) {
+  const std::size_t qWidth = s.heads * s.headDim, groupWidth = qWidth / s.oGroups;
+  float* z = grow(scratch.z, tokens * s.oGroups * s.oLoraRank);
+  float* group = grow(scratch.group, tokens * groupWidth);
+  float* zg = grow(scratch.zg, tokens * s.oLoraRank);
+  for (std::size_t g = 0; g < s.oGroups; ++g) {
+    for (std::size_t t = 0; t < tokens; ++t)
+      std::copy_n(o + t * qWidth + g * groupWidth, groupWidth, group + t * groupWidth);
+    // wo_a runs as a bf16 product in the official code: no FP8 rounding of its input.
+    kernels::matmul(kernels::rowsOf(w.woA, g * s.oLoraRank, s.oLoraRank), group, tokens, zg,
+                    ctx.pool);
+    store(ctx, zg, tokens * s.oLoraRank);
+    for (std::size_t t = 0; t < tokens; ++t)
+      std::copy_n(zg + t * s.oLoraRank, s.oLoraRank,
+                  z + t * s.oGroups * s.oLoraRank + g * s.oLoraRank);
+  }
+  linear(ctx, w.woB, z, tokens, out);
+}
+
 Attention::Attention(const AttentionShape& shape, const AttentionWeights& weights,
                      std::int64_t ratio, RopeTable rope)
     : s_(shape), w_(weights), ratio_(ratio), rope_(std::move(rope)) {}
@@ -41,32 +99,13 @@ void Attention::forward(const LinearContext& ctx, const float* x, std::size_t to
                         std::int64_t start, LayerCache& cache, float* out) {
   const AttentionShape& s = s_;
   const std::size_t qWidth = s.heads * s.headDim, pairs = s.ropeDims / 2;
-  const std::size_t nope = s.headDim - s.ropeDims;
   float* cosBuf = grow(cos_, pairs);
   float* sinBuf = grow(sin_, pairs);
 
   // Projections for every token at once; the cache walk below is sequential.
   float* qr = grow(qr_, tokens * s.qLoraRank);
-  linear(ctx, w_.wqA, x, tokens, qr);
-  for (std::size_t t = 0; t < tokens; ++t)
-    kernels::rmsNorm(qr + t * s.qLoraRank, w_.qNorm.data(), s.qLoraRank, s.eps,
-                     qr + t * s.qLoraRank);
-  float* q = grow(q_, tokens * qWidth);
-  linear(ctx, w_.wqB, qr, tokens, q);
-  float* kv = grow(kv_, tokens * s.headDim);
-  linear(ctx, w_.wkv, x, tokens, kv);
-  for (std::size_t t = 0; t < tokens; ++t) {
-    rope_.angles(start + std::int64_t(t), cosBuf, sinBuf);
-    for (std::size_t h = 0; h < s.heads; ++h) {
-      float* qh = q + t * qWidth + h * s.headDim;
-      kernels::rmsNorm(qh, nullptr, s.headDim, s.eps, qh);
-      kernels::rotatePairs(qh + nope, cosBuf, sinBuf, pairs, false);
-    }
-    float* k = kv + t * s.headDim;
-    kernels::rmsNorm(k, w_.kvNorm.data(), s.headDim, s.eps, k);
-    kernels::rotatePairs(k + nope, cosBuf, sinBuf, pairs, false);
-    if (ctx.numerics == Numerics::Official) kernels::fakeQuantE4m3(k, nope, 64);
-  }
+  projectQueries(ctx, s, w_, rope_, x, tokens, start, qr, grow(q_, tokens * qWidth), projection_);
+  projectKeys(ctx, s, w_, rope_, x, tokens, start, grow(kv_, tokens * s.headDim), projection_);
   if (w_.hasCompressor) {
     const std::size_t c = cache.compressor.channels;
     linear(ctx, w_.compressor.wkv, x, tokens, grow(ck_, tokens * c));
@@ -98,23 +137,7 @@ void Attention::forward(const LinearContext& ctx, const float* x, std::size_t to
   grow(o_, tokens * qWidth);
   for (std::size_t t = 0; t < tokens; ++t) attendOne(ctx, t, start + std::int64_t(t), cache);
 
-  // Grouped output projection: each group of heads has its own slice of wo_a.
-  const std::size_t groupWidth = qWidth / s.oGroups;
-  float* z = grow(z_, tokens * s.oGroups * s.oLoraRank);
-  float* group = grow(group_, tokens * groupWidth);
-  float* zg = grow(zg_, tokens * s.oLoraRank);
-  for (std::size_t g = 0; g < s.oGroups; ++g) {
-    for (std::size_t t = 0; t < tokens; ++t)
-      std::copy_n(o_.data() + t * qWidth + g * groupWidth, groupWidth, group + t * groupWidth);
-    // wo_a runs as a bf16 product in the official code: no FP8 rounding of its input.
-    kernels::matmul(kernels::rowsOf(w_.woA, g * s.oLoraRank, s.oLoraRank), group, tokens, zg,
-                    ctx.pool);
-    store(ctx, zg, tokens * s.oLoraRank);
-    for (std::size_t t = 0; t < tokens; ++t)
-      std::copy_n(zg + t * s.oLoraRank, s.oLoraRank,
-                  z + t * s.oGroups * s.oLoraRank + g * s.oLoraRank);
-  }
-  linear(ctx, w_.woB, z, tokens, out);
+  projectOutput(ctx, s, w_, o_.data(), tokens, out, projection_);
 }
 
 void Attention::selectIndexed(const LinearContext& ctx, std::size_t t, const LayerCache& cache,

@@ -22,6 +22,29 @@ struct AttentionShape {
 
 AttentionShape attentionShape(const ModelConfig& config);
 
+// Buffers for the projections below, grown on demand.
+struct ProjectionScratch {
+  std::vector<float> cos, sin, z, zg, group;
+};
+
+// The projections every V4 attention shares, the backbone's and the DSpark stages'. Rows of x
+// are the normed block input at positions start, start+1, ...
+//
+// Queries: wq_a and q_norm into qr [tokens, q_lora_rank], then wq_b, per-head RMS and RoPE into
+// q [tokens, heads * head_dim].
+void projectQueries(const LinearContext& ctx, const AttentionShape& s, const AttentionWeights& w,
+                    const RopeTable& rope, const float* x, std::size_t tokens, std::int64_t start,
+                    float* qr, float* q, ProjectionScratch& scratch);
+// The shared key-value rows: wkv, kv_norm, RoPE, and the kv fake-quant in official numerics,
+// into kv [tokens, head_dim].
+void projectKeys(const LinearContext& ctx, const AttentionShape& s, const AttentionWeights& w,
+                 const RopeTable& rope, const float* x, std::size_t tokens, std::int64_t start,
+                 float* kv, ProjectionScratch& scratch);
+// The grouped output projection of the attention output o [tokens, heads * head_dim]: each group
+// of heads through its own slice of wo_a, then wo_b, into out [tokens, hidden].
+void projectOutput(const LinearContext& ctx, const AttentionShape& s, const AttentionWeights& w,
+                   const float* o, std::size_t tokens, float* out, ProjectionScratch& scratch);
+
 class Attention {
  public:
   Attention(const AttentionShape& shape, const AttentionWeights& weights, std::int64_t ratio,
@@ -45,9 +68,9 @@ class Attention {
   RopeTable rope_;
 
   // Scratch, grown on demand and reused across calls ([tokens, ...] row-major).
-  std::vector<float> qr_, q_, kv_, ck_, cg_, qi_, iw_, ik_, ig_, o_, z_, zg_, group_, scores_, cos_,
-      sin_;
+  std::vector<float> qr_, q_, kv_, ck_, cg_, qi_, iw_, ik_, ig_, o_, scores_, cos_, sin_;
   std::vector<const float*> keys_;
+  ProjectionScratch projection_;
   std::vector<std::int32_t> picked_;
 };
 

@@ -50,18 +50,7 @@ void Drafter::project(const LinearContext& ctx, const float* taps, std::size_t t
 // window keys: wkv, kv_norm, RoPE, and the kv fake-quant in official numerics.
 void Drafter::stageKeys(const LinearContext& ctx, std::size_t stage, const float* x,
                         std::size_t rows, std::int64_t firstPosition, float* out) {
-  const AttentionWeights& a = w_.stages[stage].attn;
-  const std::size_t D = shape_.headDim, pairs = shape_.ropeDims / 2, nope = D - shape_.ropeDims;
-  float* cosBuf = grow(cos_, pairs);
-  float* sinBuf = grow(sin_, pairs);
-  linear(ctx, a.wkv, x, rows, out);
-  for (std::size_t r = 0; r < rows; ++r) {
-    float* k = out + r * D;
-    rope_.angles(firstPosition + std::int64_t(r), cosBuf, sinBuf);
-    kernels::rmsNorm(k, a.kvNorm.data(), D, shape_.eps, k);
-    kernels::rotatePairs(k + nope, cosBuf, sinBuf, pairs, false);
-    if (ctx.numerics == Numerics::Official) kernels::fakeQuantE4m3(k, nope, 64);
-  }
+  projectKeys(ctx, shape_, w_.stages[stage].attn, rope_, x, rows, firstPosition, out, projection_);
 }
 
 void Drafter::stageAttention(const LinearContext& ctx, std::size_t stage, const float* x,
@@ -73,21 +62,8 @@ void Drafter::stageAttention(const LinearContext& ctx, std::size_t stage, const 
                     nope = D - s.ropeDims;
   float* cosBuf = grow(cos_, pairs);
   float* sinBuf = grow(sin_, pairs);
-  float* qr = grow(qr_, g * s.qLoraRank);
-  linear(ctx, a.wqA, x, g, qr);
-  for (std::size_t t = 0; t < g; ++t)
-    kernels::rmsNorm(qr + t * s.qLoraRank, a.qNorm.data(), s.qLoraRank, s.eps,
-                     qr + t * s.qLoraRank);
   float* q = grow(q_, g * qWidth);
-  linear(ctx, a.wqB, qr, g, q);
-  for (std::size_t t = 0; t < g; ++t) {
-    rope_.angles(start + std::int64_t(t), cosBuf, sinBuf);
-    for (std::size_t h = 0; h < s.heads; ++h) {
-      float* qh = q + t * qWidth + h * D;
-      kernels::rmsNorm(qh, nullptr, D, s.eps, qh);
-      kernels::rotatePairs(qh + nope, cosBuf, sinBuf, pairs, false);
-    }
-  }
+  projectQueries(ctx, s, a, rope_, x, g, start, grow(qr_, g * s.qLoraRank), q, projection_);
   float* blockKeys = grow(kv_, g * D);
   stageKeys(ctx, stage, x, g, start, blockKeys);
 
@@ -122,21 +98,7 @@ void Drafter::stageAttention(const LinearContext& ctx, std::size_t stage, const 
       store(ctx, oh, D);
     }
   }
-  // Grouped output projection, as in the backbone.
-  const std::size_t groupWidth = qWidth / s.oGroups;
-  float* z = grow(z_, g * s.oGroups * s.oLoraRank);
-  float* group = grow(group_, g * groupWidth);
-  float* zg = grow(zg_, g * s.oLoraRank);
-  for (std::size_t gr = 0; gr < s.oGroups; ++gr) {
-    for (std::size_t t = 0; t < g; ++t)
-      std::copy_n(o + t * qWidth + gr * groupWidth, groupWidth, group + t * groupWidth);
-    kernels::matmul(kernels::rowsOf(a.woA, gr * s.oLoraRank, s.oLoraRank), group, g, zg, ctx.pool);
-    store(ctx, zg, g * s.oLoraRank);
-    for (std::size_t t = 0; t < g; ++t)
-      std::copy_n(zg + t * s.oLoraRank, s.oLoraRank,
-                  z + t * s.oGroups * s.oLoraRank + gr * s.oLoraRank);
-  }
-  linear(ctx, a.woB, z, g, out);
+  projectOutput(ctx, s, a, o, g, out, projection_);
 }
 
 void Drafter::block(const LinearContext& ctx, const std::vector<const float*>& contextKeys,

@@ -67,8 +67,9 @@ class Drafter {
   std::unique_ptr<ExpertStore> experts_;
   Moe moe_;
 
-  std::vector<float> X_, res_, y_, sub_, post_, comb_, hcScratch_, qr_, q_, kv_, o_, z_, zg_,
-      group_, scores_, cos_, sin_, row_;
+  ProjectionScratch projection_;
+  std::vector<float> X_, res_, y_, sub_, post_, comb_, hcScratch_, qr_, q_, kv_, o_, scores_, cos_,
+      sin_, row_;
 };
 
 }  // namespace flint::engine
