@@ -5,6 +5,7 @@
 #include "engine/model/model_files.h"
 #include "engine/model/safetensors_file.h"
 #include "engine/model/transformer.h"
+#include "tests/engine/fixture_tensors.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -43,30 +44,20 @@ struct Fixture {
   std::map<std::string, std::vector<std::int32_t>> argmax;
 };
 
-template <typename T>
-std::vector<T> read(const SafetensorsFile& f, const std::string& name) {
-  for (const auto& t : f.tensors())
-    if (t.name == name) {
-      const auto bytes = f.bytes(t);
-      std::vector<T> out(bytes.size() / sizeof(T));
-      std::memcpy(out.data(), bytes.data(), bytes.size());
-      return out;
-    }
-  throw std::runtime_error("fixture tensor " + name + " is missing");
-}
+using testing::fixtureTensor;
 
 Fixture loadFixture(const nlohmann::json& entry) {
   Fixture f;
   f.name = entry["file"].get<std::string>();
   f.checkpoint = entry["checkpoint"].get<std::string>();
   auto file = SafetensorsFile::open(kFixtureDir / f.name);
-  f.ids = read<std::int32_t>(*file, "ids");
-  f.fullRowPositions = read<std::int32_t>(*file, "full_row_positions");
-  f.columns = read<std::int32_t>(*file, "logit_columns");
+  f.ids = fixtureTensor<std::int32_t>(*file, "ids");
+  f.fullRowPositions = fixtureTensor<std::int32_t>(*file, "full_row_positions");
+  f.columns = fixtureTensor<std::int32_t>(*file, "logit_columns");
   for (const char* mode : {"fp32", "official"}) {
-    f.fullRows[mode] = read<float>(*file, std::string(mode) + ".full_rows");
-    f.columnLogits[mode] = read<float>(*file, std::string(mode) + ".columns");
-    f.argmax[mode] = read<std::int32_t>(*file, std::string(mode) + ".argmax");
+    f.fullRows[mode] = fixtureTensor<float>(*file, std::string(mode) + ".full_rows");
+    f.columnLogits[mode] = fixtureTensor<float>(*file, std::string(mode) + ".columns");
+    f.argmax[mode] = fixtureTensor<std::int32_t>(*file, std::string(mode) + ".argmax");
   }
   return f;
 }
@@ -133,7 +124,7 @@ void expectFp32Parity(const Fixture& f, const std::vector<float>& logits, std::s
   }
 }
 
-class ForwardGolden : public testing::TestWithParam<std::string> {
+class ForwardGolden : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     const auto m = manifest();
@@ -238,8 +229,8 @@ std::vector<std::string> fixtureFiles() {
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, ForwardGolden, testing::ValuesIn(fixtureFiles()),
-                         [](const testing::TestParamInfo<std::string>& param) {
+INSTANTIATE_TEST_SUITE_P(Fixtures, ForwardGolden, ::testing::ValuesIn(fixtureFiles()),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
                            std::string n = param.param.substr(0, param.param.find('.'));
                            for (char& ch : n)
                              if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';

@@ -6,6 +6,7 @@
 #include "engine/model/safetensors_file.h"
 #include "engine/model/transformer.h"
 #include "engine/spec/drafter.h"
+#include "tests/engine/fixture_tensors.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -24,17 +25,7 @@ constexpr double kRelativeL2 = 1e-5;
 const std::filesystem::path kFixtureDir =
     std::filesystem::path(FLINT_SOURCE_DIR) / "tests/engine/fixtures/drafter";
 
-template <typename T>
-std::vector<T> read(const SafetensorsFile& f, const std::string& name) {
-  for (const auto& t : f.tensors())
-    if (t.name == name) {
-      const auto bytes = f.bytes(t);
-      std::vector<T> out(bytes.size() / sizeof(T));
-      std::memcpy(out.data(), bytes.data(), bytes.size());
-      return out;
-    }
-  throw std::runtime_error("fixture tensor " + name + " is missing");
-}
+using testing::fixtureTensor;
 
 double relativeL2(const float* got, const float* want, std::size_t n) {
   double diff = 0, norm = 0;
@@ -58,7 +49,7 @@ std::vector<std::string> fixtureFiles() {
   return out;
 }
 
-class DrafterGolden : public testing::TestWithParam<std::string> {};
+class DrafterGolden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(DrafterGolden, MatchesTheReference) {
   const auto m = manifest();
@@ -71,12 +62,12 @@ TEST_P(DrafterGolden, MatchesTheReference) {
           : std::filesystem::path(FLINT_TEST_CHECKPOINTS_DIR) /
                 ("fixture-" + entry["checkpoint"].get<std::string>());
   auto file = SafetensorsFile::open(kFixtureDir / GetParam());
-  const auto ids = read<std::int32_t>(*file, "ids");
-  const auto starts = read<std::int32_t>(*file, "starts");
-  const auto base = read<float>(*file, "base_logits");
-  const auto markov = read<float>(*file, "markov_logits");
-  const auto drafts = read<std::int32_t>(*file, "drafts");
-  const auto confidence = read<float>(*file, "confidence");
+  const auto ids = fixtureTensor<std::int32_t>(*file, "ids");
+  const auto starts = fixtureTensor<std::int32_t>(*file, "starts");
+  const auto base = fixtureTensor<float>(*file, "base_logits");
+  const auto markov = fixtureTensor<float>(*file, "markov_logits");
+  const auto drafts = fixtureTensor<std::int32_t>(*file, "drafts");
+  const auto confidence = fixtureTensor<float>(*file, "confidence");
 
   kernels::ThreadPool pool(2);
   Transformer target(openModelFiles(dir), &pool);
@@ -123,8 +114,8 @@ TEST_P(DrafterGolden, MatchesTheReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, DrafterGolden, testing::ValuesIn(fixtureFiles()),
-                         [](const testing::TestParamInfo<std::string>& param) {
+INSTANTIATE_TEST_SUITE_P(Fixtures, DrafterGolden, ::testing::ValuesIn(fixtureFiles()),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
                            std::string name = param.param.substr(0, param.param.find('.'));
                            for (char& ch : name)
                              if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
