@@ -27,7 +27,7 @@ class QuietSink : public engine::StreamSink {
 struct ChatRun {
   std::size_t tokens = 0;
   double seconds = 0;
-  engine::SpecStats spec;
+  engine::SpecCounters spec;
 };
 
 // How one workload run decodes: drafts per pass at most, and whether the scheduler decides.
@@ -60,14 +60,7 @@ std::vector<ChatRun> chatWorkload(engine::Engine& engine, std::span<const Varian
         ChatRun& run = runs[v];
         run.tokens += r.stats.generatedTokens;
         run.seconds += r.stats.decodeSeconds;
-        run.spec.steps += r.stats.spec.steps;
-        run.spec.draftTokens += r.stats.spec.draftTokens;
-        run.spec.acceptedTokens += r.stats.spec.acceptedTokens;
-        run.spec.draftSeconds += r.stats.spec.draftSeconds;
-        run.spec.verifySeconds += r.stats.spec.verifySeconds;
-        run.spec.plainSteps += r.stats.spec.plainSteps;
-        run.spec.expertsInVerify += r.stats.spec.expertsInVerify;
-        run.spec.expertsInPlain += r.stats.spec.expertsInPlain;
+        run.spec += r.stats.spec;
       }
   return runs;
 }

@@ -74,6 +74,24 @@ store::ThinkingMode storedMode(engine::ThinkingMode mode) {
   return store::ThinkingMode::NonThink;
 }
 
+nlohmann::json specJson(const engine::SpecCounters& s) {
+  nlohmann::json byPosition = nlohmann::json::array();
+  for (std::size_t k = 0; k < s.triedAt.size(); ++k) byPosition.push_back(s.acceptanceAt(k));
+  return {{"verify_passes", s.steps},
+          {"plain_steps", s.plainSteps},
+          {"draft_tokens", s.draftTokens},
+          {"accepted_tokens", s.acceptedTokens},
+          {"acceptance_rate", s.acceptanceRate()},
+          {"mean_accepted_length", s.meanAcceptedLength()},
+          {"acceptance_by_position", byPosition},
+          {"draft_seconds", s.draftSeconds},
+          {"verify_seconds", s.verifySeconds},
+          {"plain_seconds", s.plainSeconds},
+          {"experts_per_verify_pass", s.expertsPerVerify()},
+          {"experts_per_plain_step", s.expertsPerPlainStep()},
+          {"speedup_over_plain_steps", s.speedupOverPlain()}};
+}
+
 nlohmann::json statsJson(const engine::GenerateResult& r) {
   nlohmann::json j = {{"prompt_tokens", r.stats.promptTokens},
                       {"prefill_tokens_per_second", r.stats.prefillTokensPerSecond()},
@@ -81,33 +99,38 @@ nlohmann::json statsJson(const engine::GenerateResult& r) {
                       {"decode_tokens_per_second", r.stats.decodeTokensPerSecond()},
                       {"context_used", r.stats.contextUsed}};
   if (r.stats.speculating) {
-    const engine::SpecStats& s = r.stats.spec;
-    j["speculation"] = {{"verify_passes", s.steps},
-                        {"draft_tokens", s.draftTokens},
-                        {"accepted_tokens", s.acceptedTokens},
-                        {"acceptance_rate", s.acceptanceRate()},
-                        {"mean_accepted_length", s.meanAcceptedLength()},
-                        {"experts_per_verify_pass", s.expertsPerVerify()}};
+    j["speculation"] = specJson(r.stats.spec);
+    j["speculation"]["recent"] = specJson(r.stats.spec.recent);
   }
   return j;
 }
 
-// The speculation figures of one reply, on one line.
-void printSpecStats(const engine::SpecStats& s, std::ostream& out) {
-  char line[512];
+// One line of speculation figures: `what` names the span they cover.
+void printSpecCounters(const char* what, const engine::SpecCounters& s, std::ostream& out) {
+  char line[640];
   int n = std::snprintf(line, sizeof line,
-                        "[speculation: %zu verify passes, %zu drafts, %zu accepted (%.0f%%), "
-                        "%.2f tokens per pass; by position:",
-                        s.steps, s.draftTokens, s.acceptedTokens, 100.0 * s.acceptanceRate(),
-                        s.meanAcceptedLength());
+                        "[%s: %zu verify passes and %zu plain steps, %zu drafts, %zu accepted "
+                        "(%.0f%%), %.2f tokens per pass; by position:",
+                        what, s.steps, s.plainSteps, s.draftTokens, s.acceptedTokens,
+                        100.0 * s.acceptanceRate(), s.meanAcceptedLength());
   // Conditional acceptance: accepted at k among the drafts that reached position k.
   for (std::size_t k = 0; k < s.triedAt.size() && n > 0 && std::size_t(n) < sizeof line; ++k)
-    n += std::snprintf(line + n, sizeof line - std::size_t(n), " %.0f%%",
-                       s.triedAt[k] ? 100.0 * double(s.acceptedAt[k]) / double(s.triedAt[k]) : 0.0);
+    n +=
+        std::snprintf(line + n, sizeof line - std::size_t(n), " %.0f%%", 100.0 * s.acceptanceAt(k));
   if (n > 0 && std::size_t(n) < sizeof line)
-    std::snprintf(line + n, sizeof line - std::size_t(n),
-                  "; draft %.2f s, verify %.2f s; %.1f experts read per verify pass]\n",
-                  s.draftSeconds, s.verifySeconds, s.expertsPerVerify());
+    n += std::snprintf(line + n, sizeof line - std::size_t(n),
+                       "; draft %.3f s, verify %.3f s, plain %.3f s; experts read per pass %.1f "
+                       "(plain %.1f)",
+                       s.draftSeconds, s.verifySeconds, s.plainSeconds, s.expertsPerVerify(),
+                       s.expertsPerPlainStep());
+  if (n > 0 && std::size_t(n) < sizeof line) {
+    if (s.speedupOverPlain() > 0)
+      std::snprintf(line + n, sizeof line - std::size_t(n),
+                    "; %.2fx the speed of its plain steps]\n", s.speedupOverPlain());
+    else
+      std::snprintf(line + n, sizeof line - std::size_t(n), "; no speedup figure: %s]\n",
+                    s.steps ? "no plain step ran to compare with" : "nothing was drafted");
+  }
   out << line;
 }
 
@@ -121,7 +144,13 @@ void printStats(const engine::GenerateResult& r, std::ostream& out) {
                 r.stats.promptTokens, r.stats.prefillTokensPerSecond(), r.stats.generatedTokens,
                 r.stats.decodeTokensPerSecond(), why);
   out << line;
-  if (r.stats.speculating) printSpecStats(r.stats.spec, out);
+  if (r.stats.speculating) {
+    printSpecCounters("speculation", r.stats.spec, out);
+    constexpr std::size_t window = engine::SpecStats::kWindow;
+    if (r.stats.spec.steps + r.stats.spec.plainSteps > window)
+      printSpecCounters(("last " + std::to_string(window) + " steps").c_str(), r.stats.spec.recent,
+                        out);
+  }
 }
 
 }  // namespace

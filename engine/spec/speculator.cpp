@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 namespace flint::engine {
 namespace {
@@ -58,52 +59,59 @@ Speculator::Step Speculator::step(SessionCache& cache, TokenId anchor, std::size
                                   bool adaptive, Sampler& sampler, std::size_t idLimit, TokenId eos,
                                   SpecStats& stats) {
   const LinearContext ctx{numerics_, pool_};
-  const std::size_t most = std::min(maxDrafts, drafter_->blockSize());
-  const std::size_t k = scheduler_ && adaptive ? scheduler_->choose(most) : most;
+  const std::size_t most = std::min({maxDrafts, drafter_->blockSize(), DraftScheduler::kMaxDrafts});
+  const bool schedule = scheduler_ && adaptive && most > 0;
+  const bool draft = most > 0 && (!schedule || scheduler_->shouldDraft());
   const auto stepStart = Clock::now();
-  if (stats.triedAt.size() < drafter_->blockSize()) {
-    stats.triedAt.resize(drafter_->blockSize());
-    stats.acceptedAt.resize(drafter_->blockSize());
-  }
   const auto known = [&](const float* row) { return std::span<const float>(row, idLimit); };
 
-  // Draft: one pass over [anchor, noise...], then the Markov chain left to right.
-  const auto draftStart = Clock::now();
+  // Draft: one pass over [anchor, noise...], then the Markov chain left to right, with each
+  // draft's confidence; then the scheduler picks how many of them to verify.
   ids_.assign(1, anchor);
-  q_.resize(k);
-  if (k > 0) {
+  std::size_t k = 0;
+  if (draft) {
     ringPointers_.clear();
     for (const auto& ring : rings_) ringPointers_.push_back(ring.data());
     const std::size_t context = rings_.empty() ? 0 : rings_[0].size() / drafter_->keyWidth();
     drafter_->block(ctx, ringPointers_, context, cache.length, anchor, base_, draftHidden_);
     corrected_.resize(vocab_);
+    q_.resize(most);
+    confidences_.resize(most);
     TokenId previous = anchor;
-    for (std::size_t j = 0; j < k; ++j) {
+    for (std::size_t j = 0; j < most; ++j) {
       drafter_->markov(ctx, base_.data() + j * vocab_, previous, corrected_.data());
+      confidences_[j] =
+          1.0f /
+          (1.0f + std::exp(-drafter_->confidence(draftHidden_.data() + j * hidden_, previous)));
       sampler.distribution(known(corrected_.data()), q_[j]);
       previous = sampler.greedy() ? argmax(known(corrected_.data())) : sampler.draw(q_[j]);
       ids_.push_back(previous);
     }
+    k = schedule ? scheduler_->chooseLength(confidences_) : most;
+    ids_.resize(k + 1);
   }
-  stats.draftSeconds += secondsSince(draftStart);
+  SpecStep record;
+  record.drafts = k;
+  record.draftSeconds = secondsSince(stepStart);
 
   // Verify [anchor, drafts] in one target pass.
   const auto verifyStart = Clock::now();
   rollback_.save(cache, ids_.size());
   target_.forward(ids_, cache, numerics_, true, logits_, &taps_);
+  const double passSeconds = secondsSince(verifyStart);
   Step out;
   std::size_t kept = 0;  // accepted drafts
   bool decided = false;
   for (std::size_t j = 0; j < k; ++j) {
-    const TokenId draft = ids_[j + 1];
+    const TokenId proposed = ids_[j + 1];
     const float* row = logits_.data() + j * vocab_;
-    ++stats.triedAt[j];
+    ++record.tried;
     bool accept;
     if (sampler.greedy()) {
-      accept = draft == argmax(known(row));
+      accept = proposed == argmax(known(row));
     } else {
       sampler.distribution(known(row), p_);
-      const double p = p_[std::size_t(draft)], q = q_[j][std::size_t(draft)];
+      const double p = p_[std::size_t(proposed)], q = q_[j][std::size_t(proposed)];
       accept = q > 0 && sampler.uniform() < std::min(1.0, p / q);
     }
     if (!accept) {
@@ -120,29 +128,26 @@ Speculator::Step Speculator::step(SessionCache& cache, TokenId anchor, std::size
       break;
     }
     ++kept;
-    ++stats.acceptedAt[j];
-    out.accepted.push_back(draft);
-    if (draft == eos) {  // the reply ends here; nothing after it is kept
+    if (proposed == eos) {  // the reply ends here; nothing after it is kept
       decided = true;
       out.next = eos;
       break;
     }
   }
   if (!decided) out.next = sampler.sample(known(logits_.data() + k * vocab_));
+  out.accepted = std::span<const TokenId>(ids_).subspan(1, kept);
   rollback_.keepFirst(cache, kept + 1);
   taps_.resize((kept + 1) * (taps_.size() / ids_.size()));
   commit(taps_, kept + 1);
-  stats.verifySeconds += secondsSince(verifyStart);
-  if (scheduler_ && most > 0)
-    scheduler_->record(k > 0, double(kept + 1) / std::max(1e-9, secondsSince(stepStart)));
-  if (k > 0) {
-    ++stats.steps;
-    stats.draftTokens += k;
-    stats.acceptedTokens += kept;
-    stats.expertsInVerify += target_.lastDistinctExperts();
-  } else {
-    ++stats.plainSteps;
-    stats.expertsInPlain += target_.lastDistinctExperts();
+
+  record.accepted = kept;
+  record.experts = target_.lastDistinctExperts();
+  record.verifySeconds = secondsSince(verifyStart);
+  stats.record(record);
+  if (schedule) {
+    scheduler_->recordVerify(ids_.size(), passSeconds, record.experts);
+    if (k > 0) scheduler_->recordOutcome(confidences_, record.tried, kept);
+    scheduler_->recordStep(draft, double(kept + 1) / std::max(1e-9, secondsSince(stepStart)));
   }
   return out;
 }

@@ -14,40 +14,19 @@
 #include "engine/sampling/sampler.h"
 #include "engine/spec/draft_scheduler.h"
 #include "engine/spec/drafter.h"
+#include "engine/spec/spec_stats.h"
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace flint::engine {
 
-// Cumulative speculation figures of one generate() call.
-struct SpecStats {
-  std::size_t steps = 0;                         // verify passes that carried at least one draft
-  std::size_t plainSteps = 0;                    // decode steps the scheduler ran without drafts
-  std::size_t draftTokens = 0;                   // drafts proposed in them
-  std::size_t acceptedTokens = 0;                // drafts the target accepted
-  std::vector<std::size_t> triedAt, acceptedAt;  // per draft position: reached, accepted
-  double draftSeconds = 0, verifySeconds = 0;
-  std::size_t expertsInVerify = 0;  // distinct routed experts the verify passes read, summed
-  std::size_t expertsInPlain = 0;   // the same for steps without drafts
-
-  double expertsPerVerify() const { return steps ? double(expertsInVerify) / steps : 0; }
-  double expertsPerPlainStep() const {
-    return plainSteps ? double(expertsInPlain) / plainSteps : 0;
-  }
-
-  double acceptanceRate() const { return draftTokens ? double(acceptedTokens) / draftTokens : 0; }
-  // Tokens each verify pass commits: the accepted drafts plus the target's own token.
-  double meanAcceptedLength() const {
-    return steps ? double(acceptedTokens + steps) / double(steps) : 0;
-  }
-};
-
 class Speculator {
  public:
-  // `scheduler` (shared by the engine's sessions) decides how many drafts pay; null drafts
-  // maxDrafts every step.
+  // `scheduler` (shared by the engine's sessions) decides whether and how many drafts pay; null
+  // verifies maxDrafts every step.
   Speculator(Transformer& target, Numerics numerics, kernels::ThreadPool* pool,
              DraftScheduler* scheduler);
   ~Speculator();
@@ -60,13 +39,14 @@ class Speculator {
   void reset();
 
   struct Step {
-    std::vector<TokenId> accepted;  // drafts kept after the anchor (an EOS ends them)
-    TokenId next = 0;               // the target's token after them: the next anchor
+    std::span<const TokenId> accepted;  // drafts kept after the anchor (an EOS ends them);
+                                        // valid until the next step
+    TokenId next = 0;                   // the target's token after them: the next anchor
   };
   // `anchor` is the token already chosen for position cache.length. Drafts up to `maxDrafts`
-  // tokens (fewer, or none, when the scheduler measures that drafting does not pay), verifies
-  // them, leaves the anchor and the accepted drafts in `cache`, and returns the accepted drafts
-  // and the next token. Logits are restricted to ids below `idLimit`.
+  // tokens, verifies as many as the scheduler finds worth it (with `adaptive`; else all of them),
+  // leaves the anchor and the accepted drafts in `cache`, and returns the accepted drafts and
+  // the next token. Logits are restricted to ids below `idLimit`.
   Step step(SessionCache& cache, TokenId anchor, std::size_t maxDrafts, bool adaptive,
             Sampler& sampler, std::size_t idLimit, TokenId eos, SpecStats& stats);
 
@@ -84,7 +64,7 @@ class Speculator {
   std::int64_t committed_ = 0;
   std::vector<float> mainX_, keys_;
   CacheRollback rollback_;
-  std::vector<float> base_, draftHidden_, corrected_, logits_, taps_, p_;
+  std::vector<float> base_, draftHidden_, corrected_, logits_, taps_, p_, confidences_;
   std::vector<std::vector<float>> q_;
   std::vector<TokenId> ids_;
 };

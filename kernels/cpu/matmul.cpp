@@ -115,6 +115,11 @@ void rowsBf16(const WeightView& w, const std::uint16_t* x, std::size_t xStride, 
       k.fp4Bf16(static_cast<const std::uint8_t*>(w.data) + r * ceilDiv(w.cols, 2),
                 w.scales + r * ceilDiv(w.cols, kFp4GroupSize), w.cols, x, xStride, tokens, y + r,
                 w.rows);
+    else if (w.format == WeightFormat::Fp8Block128)
+      k.fp8Bf16(
+          static_cast<const std::uint8_t*>(w.data) + r * w.cols,
+          w.scales + ((r + w.scaleRowOffset) / kFp8BlockSize) * ceilDiv(w.cols, kFp8BlockSize),
+          w.cols, x, xStride, tokens, y + r, w.rows);
     else
       k.bf16Bf16(static_cast<const std::uint16_t*>(w.data) + r * w.cols, w.cols, x, xStride, tokens,
                  y + r, w.rows);
@@ -177,6 +182,7 @@ const RowDotKernels& bestRowDotKernels() {
         static RowDotKernels withBf16 = *k;
         if (f.avx512bf16) {
           withBf16.fp4Bf16 = fp4Bf16KernelAvx512();
+          withBf16.fp8Bf16 = fp8Bf16KernelAvx512();
           withBf16.bf16Bf16 = bf16Bf16KernelAvx512();
         }
         return withBf16;
@@ -203,8 +209,10 @@ void matmul(const WeightView& w, const float* x, std::size_t tokens, float* y, T
   thread_local std::vector<std::uint16_t> halves;
   const bool fp4 = w.format == WeightFormat::Fp4Group32;
   const std::size_t split = 2 * ceilDiv(w.cols, 2);
-  const bool bf16Kernel =
-      fp4 ? k.fp4Bf16 != nullptr : w.format == WeightFormat::BF16 && k.bf16Bf16 != nullptr;
+  const bool bf16Kernel = fp4 ? k.fp4Bf16 != nullptr
+                          : w.format == WeightFormat::Fp8Block128
+                              ? k.fp8Bf16 != nullptr
+                              : w.format == WeightFormat::BF16 && k.bf16Bf16 != nullptr;
   Prepared p{Prepared::Path::Fused, x, w.cols};
   if (bf16Kernel) {
     if (halves.size() < tokens * split) halves.resize(tokens * split);

@@ -42,7 +42,7 @@ const RowDotKernels& bestRowDotKernels();
 float dotProduct(const float* a, const float* b, std::size_t n);
 
 // y[t * rows + r] = sum_c W[r, c] * x[t * cols + c] for t < tokens. `pool` may be null.
-// FP4 and BF16 weights use the bf16 dot-product kernels when the CPU has them and every
+// FP4, FP8 and BF16 weights use the bf16 dot-product kernels when the CPU has them and every
 // activation is exact in bf16; the whole call decides, so mixing such activations with others
 // in one call would break batch invariance (official numerics never does).
 void matmul(const WeightView& w, const float* x, std::size_t tokens, float* y, ThreadPool* pool,

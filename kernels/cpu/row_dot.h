@@ -16,11 +16,12 @@ namespace flint::kernels {
 // The fused kernels take at most this many activation rows at once.
 inline constexpr std::size_t kFusedTokens = 4;
 
-// FP4 rows against activations held exactly as bf16, in the same split [even | odd] layout
-// (xStride in bf16 elements); see row_dot_avx512_bf16.cpp.
-using Fp4Bf16Kernel = void (*)(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols,
-                               const std::uint16_t* x, std::size_t xStride, std::size_t tokens,
-                               float* out, std::size_t outStride);
+// Quantized rows against activations held exactly as bf16 (xStride in bf16 elements); see
+// row_dot_avx512_bf16.cpp. FP4 takes them in the split [even | odd] layout, FP8 plain, with the
+// row's block scales as the fp8 kernel takes them.
+using QuantBf16Kernel = void (*)(const std::uint8_t* w, const std::uint8_t* scales,
+                                 std::size_t cols, const std::uint16_t* x, std::size_t xStride,
+                                 std::size_t tokens, float* out, std::size_t outStride);
 
 // BF16 rows against bf16 activations, plain layout.
 using Bf16Bf16Kernel = void (*)(const std::uint16_t* w, std::size_t cols, const std::uint16_t* x,
@@ -45,10 +46,11 @@ struct RowDotKernels {
   // (A four-row FP4 kernel measured no faster and was dropped.)
   void (*fp8Rows4)(const std::uint8_t* w, std::size_t rowBytes, const std::uint8_t* scales,
                    std::size_t cols, const float* x, float* out) = nullptr;
-  // Decode of FP4 rows when the activations are exact in bf16 (official numerics); null where
-  // the CPU lacks AVX512-BF16.
-  Fp4Bf16Kernel fp4Bf16 = nullptr;
-  Bf16Bf16Kernel bf16Bf16 = nullptr;  // the same for BF16 rows
+  // FP4, FP8 and BF16 rows when the activations are exact in bf16 (official numerics); null
+  // where the CPU lacks AVX512-BF16.
+  QuantBf16Kernel fp4Bf16 = nullptr;
+  QuantBf16Kernel fp8Bf16 = nullptr;
+  Bf16Bf16Kernel bf16Bf16 = nullptr;
 };
 
 const RowDotKernels& rowDotKernelsScalar();
@@ -56,7 +58,8 @@ const RowDotKernels& rowDotKernelsScalar();
 const RowDotKernels* rowDotKernelsAvx2();
 const RowDotKernels* rowDotKernelsAvx512();
 // Compiled for AVX512-BF16; only for CPUs that report it.
-Fp4Bf16Kernel fp4Bf16KernelAvx512();
+QuantBf16Kernel fp4Bf16KernelAvx512();
+QuantBf16Kernel fp8Bf16KernelAvx512();
 Bf16Bf16Kernel bf16Bf16KernelAvx512();
 
 }  // namespace flint::kernels

@@ -1,4 +1,5 @@
-// Decode-shaped matmuls (one token) against the machine's read bandwidth. Weights are
+// Decode-shaped matmuls (one token, and the 6 of a speculative verify pass) against the
+// machine's read bandwidth. Weights are
 // 64 MiB+ so they come from DRAM, not cache; compare the GB/s columns directly:
 //   build/release/bin/bench_matmul --benchmark_min_time=1
 #include "kernels/cpu/bandwidth.h"
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace flint::kernels {
@@ -34,24 +36,34 @@ Fixture make(WeightFormat format, std::size_t cols, std::size_t tokens) {
   return f;
 }
 
-void runMatmul(benchmark::State& state, WeightFormat format, std::size_t cols) {
+// The best kernels, or the same without the AVX512-BF16 paths (the FMA kernels), for an A/B in
+// one process.
+void runMatmul(benchmark::State& state, WeightFormat format, std::size_t cols, bool bf16Paths) {
   const auto threads = std::size_t(state.range(0));
   const auto tokens = std::size_t(state.range(1));
   ThreadPool pool(threads);
   Fixture f = make(format, cols, tokens);
+  RowDotKernels kernels = bestRowDotKernels();
+  if (!bf16Paths) kernels.fp4Bf16 = kernels.fp8Bf16 = nullptr;
   for (auto _ : state) {
-    matmul(f.view, f.x.data(), tokens, f.y.data(), &pool);
+    matmul(f.view, f.x.data(), tokens, f.y.data(), &pool, kernels);
     benchmark::DoNotOptimize(f.y.data());
   }
   state.SetBytesProcessed(std::int64_t(state.iterations()) * std::int64_t(f.view.bytes()));
-  state.SetLabel(bestRowDotKernels().isa);
+  state.SetLabel(std::string(kernels.isa) + (kernels.fp8Bf16 ? "+bf16" : ""));
 }
 
 void BM_MatmulFp8(benchmark::State& s) {
-  runMatmul(s, WeightFormat::Fp8Block128, 8192);
+  runMatmul(s, WeightFormat::Fp8Block128, 8192, true);
+}
+void BM_MatmulFp8Fma(benchmark::State& s) {
+  runMatmul(s, WeightFormat::Fp8Block128, 8192, false);
 }
 void BM_MatmulFp4(benchmark::State& s) {
-  runMatmul(s, WeightFormat::Fp4Group32, 16384);
+  runMatmul(s, WeightFormat::Fp4Group32, 16384, true);
+}
+void BM_MatmulFp4Fma(benchmark::State& s) {
+  runMatmul(s, WeightFormat::Fp4Group32, 16384, false);
 }
 
 // Read bandwidth, as flint-cli bench measures it (kernels/cpu/bandwidth.h): the ceiling for
@@ -64,8 +76,13 @@ void BM_ReadBandwidth(benchmark::State& state) {
 }
 
 BENCHMARK(BM_ReadBandwidth)->Arg(1)->Arg(2)->Iterations(1);
-BENCHMARK(BM_MatmulFp8)->Args({1, 1})->Args({2, 1})->Args({2, 16})->UseRealTime();
-BENCHMARK(BM_MatmulFp4)->Args({1, 1})->Args({2, 1})->Args({2, 16})->UseRealTime();
+// {threads, tokens}: decode, a speculative verify pass of 6 tokens, a prefill chunk.
+#define FLINT_MATMUL_SHAPES \
+  Args({1, 1})->Args({1, 6})->Args({2, 1})->Args({2, 6})->Args({2, 16})->UseRealTime()
+BENCHMARK(BM_MatmulFp8)->FLINT_MATMUL_SHAPES;
+BENCHMARK(BM_MatmulFp8Fma)->FLINT_MATMUL_SHAPES;
+BENCHMARK(BM_MatmulFp4)->FLINT_MATMUL_SHAPES;
+BENCHMARK(BM_MatmulFp4Fma)->FLINT_MATMUL_SHAPES;
 
 }  // namespace
 }  // namespace flint::kernels

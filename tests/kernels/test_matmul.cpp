@@ -161,10 +161,11 @@ TEST(Matmul, Bf16ExactActivationsMatchTheReference) {
   const RowDotKernels& best = bestRowDotKernels();
   if (std::string(best.isa) == "avx512" && cpuFeatures().avx512bf16) {
     ASSERT_NE(best.fp4Bf16, nullptr) << "this CPU has AVX512-BF16; the kernel must be chosen";
+    ASSERT_NE(best.fp8Bf16, nullptr);
     ASSERT_NE(best.bf16Bf16, nullptr);
   }
   if (!best.fp4Bf16) GTEST_SKIP() << "this CPU has no AVX512-BF16";
-  for (WeightFormat f : {WeightFormat::Fp4Group32, WeightFormat::BF16})
+  for (WeightFormat f : {WeightFormat::Fp4Group32, WeightFormat::Fp8Block128, WeightFormat::BF16})
     for (std::size_t cols : {1, 31, 33, 64, 96, 127, 128, 129, 300, 1024, 2048})
       for (std::size_t tokens : {1, 2, 3, 4, 5}) {
         checkCase({f, 19, cols, tokens}, nullptr, Activations::E4m3Valued, {&best});
@@ -172,24 +173,57 @@ TEST(Matmul, Bf16ExactActivationsMatchTheReference) {
       }
 }
 
-TEST(Matmul, Fp4Bf16PathHandlesEdgeScalesAndSubnormalActivations) {
+TEST(Matmul, Bf16PathsHandleEdgeScalesAndSubnormalActivations) {
   const RowDotKernels& best = bestRowDotKernels();
   if (!best.fp4Bf16) GTEST_SKIP() << "this CPU has no AVX512-BF16";
   std::mt19937 rng(5);
-  Weights w = makeWeights(WeightFormat::Fp4Group32, 3, 256, rng);
-  w.scales[0] = 0;  // 2^-127: a float subnormal the fast path cannot shift into place
-  dequantFp4GroupScalar(w.bytes.data(), w.scales.data(), 3, 256, w.dense.data());
-  for (float magnitude : {1.0f, 0x1p-130f}) {  // the second is a bf16 subnormal
-    std::vector<float> x(256);
-    for (std::size_t i = 0; i < x.size(); ++i) x[i] = (i % 3 ? magnitude : -magnitude) * 0.75f;
-    std::vector<float> y(3);
-    matmul(w.view, x.data(), 1, y.data(), nullptr, best);
-    for (std::size_t r = 0; r < 3; ++r) {
-      double ref = 0;
-      for (std::size_t i = 0; i < 256; ++i) ref += double(w.dense[r * 256 + i]) * x[i];
-      EXPECT_NEAR(y[r], ref, std::fabs(ref) * 1e-6 + 1e-45) << "row " << r << " x " << magnitude;
-      EXPECT_NE(ref, 0.0);
+  for (WeightFormat f : {WeightFormat::Fp4Group32, WeightFormat::Fp8Block128}) {
+    Weights w = makeWeights(f, 3, 256, rng);
+    w.scales[0] = 0;  // 2^-127: a float subnormal the FP4 fast path cannot shift into place
+    if (f == WeightFormat::Fp8Block128) {
+      w.bytes[5] = 0x01;  // e4m3 subnormals (2^-9, -7 * 2^-9): bf16 normals, not lost
+      w.bytes[6] = 0x87;
+      dequantFp8BlockScalar(w.bytes.data(), w.scales.data(), 3, 256, w.dense.data());
+    } else {
+      dequantFp4GroupScalar(w.bytes.data(), w.scales.data(), 3, 256, w.dense.data());
     }
+    // The second is a bf16 subnormal, which sends the call to the FMA kernels; the FP8 one scales
+    // its products by 2^-120 on the way, so it is only asked about normal activations.
+    for (float magnitude : {1.0f, 0x1p-130f}) {
+      if (f == WeightFormat::Fp8Block128 && magnitude < 1) continue;
+      std::vector<float> x(256);
+      for (std::size_t i = 0; i < x.size(); ++i) x[i] = (i % 3 ? magnitude : -magnitude) * 0.75f;
+      std::vector<float> y(3);
+      matmul(w.view, x.data(), 1, y.data(), nullptr, best);
+      for (std::size_t r = 0; r < 3; ++r) {
+        double ref = 0;
+        for (std::size_t i = 0; i < 256; ++i) ref += double(w.dense[r * 256 + i]) * x[i];
+        EXPECT_NEAR(y[r], ref, std::fabs(ref) * 1e-6 + 1e-45)
+            << formatName(f) << " row " << r << " x " << magnitude;
+        EXPECT_NE(ref, 0.0);
+      }
+    }
+  }
+}
+
+// Every e4m3 code, alone in its row, through the FP8 bf16 path: the table and the sign must be
+// exact (a product of two bf16 values is exact in fp32).
+TEST(Matmul, Fp8Bf16PathConvertsEveryE4m3Code) {
+  const RowDotKernels& best = bestRowDotKernels();
+  if (!best.fp8Bf16) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  const std::size_t cols = 128, rows = 256;
+  std::vector<std::uint8_t> bytes(rows * cols, 0), scales(ceilDiv(rows, 128), 127);
+  for (std::size_t r = 0; r < rows; ++r) bytes[r * cols + r % cols] = std::uint8_t(r);
+  const WeightView view{WeightFormat::Fp8Block128, bytes.data(), scales.data(), rows, cols};
+  const std::vector<float> x(cols, 1.0f);
+  std::vector<float> y(rows);
+  matmul(view, x.data(), 1, y.data(), nullptr, best);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float want = e4m3ToF32(std::uint8_t(r));
+    if (std::isnan(want))
+      EXPECT_TRUE(std::isnan(y[r])) << "code " << r;
+    else
+      EXPECT_EQ(y[r], want) << "code " << r;
   }
 }
 

@@ -2,12 +2,13 @@
 """Writes a complete DeepSeek-V4 checkpoint folder at a small config, deterministic from a seed.
 
   make_checkpoint.py --preset tiny --out DIR [--seed 0] [--shards N | --single-file]
-                     [--drafter none|mtp|dspark] [--totals FILE]
+                     [--drafter none|mtp|dspark] [--alphabet] [--totals FILE]
 
 The folder has what a real one has: config.json, model-0000K-of-0000N.safetensors +
 model.safetensors.index.json (or one model.safetensors), tokenizer.json, tokenizer_config.json.
 --totals writes the writer's own counts (params, bytes per dtype, layer census...), computed from
-its tensor list, for tests to compare with what the engine reports. Needs only numpy.
+its tensor list, for tests to compare with what the engine reports. --alphabet writes a model
+whose target and drafter agree by construction (see alphabet.py). Needs only numpy.
 """
 
 import argparse
@@ -18,6 +19,7 @@ import zlib
 
 import numpy as np
 
+import alphabet
 from presets import PRESETS, build_config, drafter_stage_count
 from quantize import to_bf16, to_fp4_groups, to_fp8_blocks
 from safetensors_io import StoredTensor, write_checkpoint_files
@@ -127,6 +129,8 @@ def main(argv):
     parser.add_argument("--single-file", action="store_true", help="one model.safetensors")
     parser.add_argument("--drafter", choices=["none", "mtp", "dspark"],
                         help="drafter stages to write (default: the preset's)")
+    parser.add_argument("--alphabet", action="store_true",
+                        help="target and drafter both write the alphabet (alphabet.py)")
     parser.add_argument("--totals", type=pathlib.Path, help="write the writer's totals here")
     args = parser.parse_args(argv)
 
@@ -139,7 +143,10 @@ def main(argv):
     logical = model_tensors(config, drafter, n_stages)
     stored = []
     for tensor in logical:
-        stored += encode(tensor, draw_values(tensor, config, args.seed))
+        values = draw_values(tensor, config, args.seed)
+        if args.alphabet:
+            values = alphabet.override(tensor, values, config, args.seed)
+        stored += encode(tensor, values)
 
     args.out.mkdir(parents=True, exist_ok=True)
     for stale in args.out.glob("model*.safetensors*"):

@@ -179,6 +179,17 @@ PRESETS = {
     },
 }
 
+# Speculative decoding at the bench widths: ten layers and the 3-stage DSpark drafter, so a draft
+# pass reads about a third of what a target step reads (V4-Flash: 3 stages against 43 layers).
+# Used with --alphabet, where drafter and target agree: the best case of speculation on a model
+# whose decode is bound by memory bandwidth. About 3.4 GB; benchmarks only.
+PRESETS["bench-dspark"] = {
+    "config": dict(PRESETS["bench"]["config"], num_hidden_layers=10),
+    "layer_ratios": [4, 128] * 5,
+    "drafter": "dspark",
+    "shards": 8,
+}
+
 DSPARK_FIELDS = (
     "dspark_block_size",
     "dspark_noise_token_id",
