@@ -40,7 +40,9 @@ class SessionImpl final : public Session {
 
  private:
   // Appends `ids` to the cache, recording the drafter's context when there is a drafter.
-  void append(std::span<const TokenId> ids);
+  // Feeds ids to the model; with `tap`, also gives their tapped hidden states to the drafter
+  // (which costs its main_proj and stage keys per token, so only while speculating).
+  void append(std::span<const TokenId> ids, bool tap);
   void emit(TokenId id, ReplySplitter& splitter, GenerateResult& result, StreamSink& sink,
             bool& finished);
 
@@ -101,15 +103,18 @@ SessionImpl::SessionImpl(EngineImpl& engine) : engine_(engine), cache_(engine.mo
                                                &engine.draftScheduler());
 }
 
-void SessionImpl::append(std::span<const TokenId> ids) {
-  engine_.model().forward(ids, cache_, engine_.numerics(), false, logits_,
-                          speculator_ ? &taps_ : nullptr);
-  if (speculator_) speculator_->commit(taps_, ids.size());
+void SessionImpl::append(std::span<const TokenId> ids, bool tap) {
+  tap = tap && speculator_;
+  engine_.model().forward(ids, cache_, engine_.numerics(), false, logits_, tap ? &taps_ : nullptr);
+  if (tap)
+    speculator_->commit(taps_, ids.size());
+  else if (speculator_)
+    speculator_->skip(ids.size());
   cached_.insert(cached_.end(), ids.begin(), ids.end());
 }
 
 std::span<const float> SessionImpl::feed(std::span<const TokenId> ids) {
-  append(ids);
+  append(ids, false);
   return logits_;
 }
 
@@ -156,7 +161,7 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
   stats.promptTokens = fresh.size();
 
   const auto prefillStart = Clock::now();
-  append(fresh);
+  append(fresh, request.maxDrafts > 0);
   stats.prefillSeconds = secondsSince(prefillStart);
   stats.contextUsed = cached_.size();
   stats.speculating = speculator_ && request.maxDrafts > 0;
@@ -180,13 +185,13 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
     const std::size_t left = std::size_t(request.maxTokens) - stats.generatedTokens;
     if (finished) {
       // EOS closes the turn: cache it so the next turn, which repeats it, reuses everything.
-      if (cached_.size() < limit) append(std::span<const TokenId>(&next, 1));
+      if (cached_.size() < limit) append(std::span<const TokenId>(&next, 1), stats.speculating);
       result.reason = FinishReason::kEndOfSentence;
       break;
     }
     if (cached_.size() + 1 >= limit) break;
     if (left == 0) {  // the last token still goes into the cache, for the next turn to reuse
-      append(std::span<const TokenId>(&next, 1));
+      append(std::span<const TokenId>(&next, 1), stats.speculating);
       break;
     }
     if (stats.speculating) {
@@ -207,7 +212,7 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
       }
       next = step.next;
     } else {
-      append(std::span<const TokenId>(&next, 1));
+      append(std::span<const TokenId>(&next, 1), false);
       checkLogits(logits_, std::int64_t(cached_.size()) - 1);
       next = sampler.sample(std::span<const float>(logits_).first(known));
     }

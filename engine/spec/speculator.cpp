@@ -37,6 +37,12 @@ void Speculator::reset() {
   committed_ = 0;
 }
 
+void Speculator::skip(std::size_t tokens) {
+  if (tokens == 0) return;
+  for (auto& ring : rings_) ring.clear();
+  committed_ += std::int64_t(tokens);
+}
+
 void Speculator::commit(const std::vector<float>& taps, std::size_t tokens) {
   const LinearContext ctx{numerics_, pool_};
   const std::size_t d = hidden_, D = drafter_->keyWidth();

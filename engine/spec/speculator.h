@@ -36,6 +36,10 @@ class Speculator {
   // Records the tapped hidden states ([tokens, taps * d], from Transformer::forward) of
   // positions just committed to the cache: the drafter's context.
   void commit(const std::vector<float>& taps, std::size_t tokens);
+  // Positions committed without taps (speculation was off for them): the window rings restart
+  // after them, as at the start of a conversation; drafts stay lossless, only less informed
+  // until the window refills.
+  void skip(std::size_t tokens);
   void reset();
 
   struct Step {

@@ -124,6 +124,32 @@ TEST(Speculation, GreedyOutputIsIdenticalWhereDrafterAndTargetAgree) {
   EXPECT_GT(r.stats.spec.acceptanceRate(), 0.99);
 }
 
+// Speculation off for a turn (no taps are computed, the drafter's rings skip those positions),
+// then on for the next turn of the same session: still the plain session's tokens.
+TEST(Speculation, TurningSpeculationOnMidConversationStaysLossless) {
+  for (const auto& dir : {kFlintTiny, kCheckpoints / "small_alphabet"}) {
+    auto engine = Engine::load(dir, {});
+    auto plain = engine->newSession(), mixed = engine->newSession();
+    GenerateRequest request;
+    request.messages = {{ChatRole::kUser, "What is 12+30?", ""}};
+    request.sampling.temperature = 0;
+    request.maxTokens = 40;
+    request.maxDrafts = 0;
+    StatsSink sink;
+    const GenerateResult first = plain->generate(request, sink);
+    EXPECT_EQ(mixed->generate(request, sink).tokens, first.tokens);
+    request.messages.push_back({ChatRole::kAssistant, first.answer, first.thinking});
+    request.messages.push_back({ChatRole::kUser, "And 5+5?", ""});
+    const GenerateResult second = plain->generate(request, sink);
+    request.maxDrafts = 5;
+    request.adaptiveDrafts = false;
+    const GenerateResult drafted = mixed->generate(request, sink);
+    EXPECT_EQ(drafted.tokens, second.tokens) << dir;
+    EXPECT_GT(drafted.stats.spec.steps, 0u);
+    EXPECT_GT(drafted.stats.spec.acceptedTokens, 0u) << dir;
+  }
+}
+
 TEST(Speculation, GreedyOutputIsIdenticalOnFlintTiny) {
   // A trained drafter: most drafts are accepted, so long accepted runs are checked too.
   expectGreedyIdentical(kFlintTiny, Numerics::Official, 0.3);
