@@ -246,6 +246,25 @@ TEST(CliModel, BenchReportsEveryFigure) {
   EXPECT_EQ(j["generated_tokens"].get<int>(), 4);
 }
 
+// chat prints the speculation figures after the reply: over the whole reply and, once it is
+// longer than the window, over the last 32 steps. On the checkpoint whose drafter and target
+// agree by construction every draft is accepted.
+TEST(CliModel, ChatPrintsSpeculationFigures) {
+  const std::string alphabet = std::string(FLINT_TEST_CHECKPOINTS) + "/small_alphabet";
+  const CliRun r = runModel({"chat", "--model", alphabet, "--prompt", "hi", "--temperature", "0",
+                             "--max-tokens", "200", "--no-save", "--threads", "1"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"), std::string::npos)
+      << r.out;
+  for (const char* part : {"[speculation: ", "verify passes and ", "by position:", "draft ",
+                           "experts read per pass", "[last 32 steps: "})
+    EXPECT_NE(r.out.find(part), std::string::npos) << part << " missing from\n" << r.out;
+  const CliRun off = runModel({"chat", "--model", alphabet, "--prompt", "hi", "--temperature", "0",
+                               "--max-tokens", "20", "--no-save", "--spec", "off"});
+  ASSERT_EQ(off.status, 0) << off.err;
+  EXPECT_EQ(off.out.find("[speculation"), std::string::npos) << off.out;
+}
+
 TEST(CliModel, BenchSpecComparesWithAndWithoutTheDrafter) {
   const std::string dspark = std::string(FLINT_TEST_CHECKPOINTS) + "/small_dspark";
   const CliRun r = runModel({"bench", "--model", dspark, "--spec", "on", "--gen-tokens", "6",
