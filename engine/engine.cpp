@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include "engine/experts/host_expert_store.h"
 #include "engine/logging/log.h"
 #include "engine/model/finite_check.h"
 #include "engine/model/model_error.h"
@@ -60,13 +61,31 @@ class EngineImpl final : public Engine {
         pool_(options.threads),
         tokenizer_(std::move(tokenizer)),
         model_(std::move(files), &pool_),
-        encoder_(tokenizer_) {}
+        encoder_(tokenizer_) {
+    if (options.hostExpertBytes == 0 && options.hostExpertFraction <= 0) return;
+    const auto all = double(routedExpertBytes(model_.files()));
+    const std::size_t budget = std::max(
+        options.hostExpertBytes, std::size_t(std::min(options.hostExpertFraction, 1.0) * all));
+    hostExperts_ = std::make_unique<HostExpertStore>(model_.files(), model_.weights(), budget,
+                                                     options.expertPolicy);
+    model_.setExpertStore(hostExperts_.get());
+    log::logger("engine")->info(
+        "experts: {} host slots of {} KiB ({:.0f}% of the {:.1f} MiB of routed experts); the rest "
+        "are read from the checkpoint when used",
+        hostExperts_->slots(), hostExperts_->expertBytes() >> 10,
+        100.0 * double(hostExperts_->slots() * hostExperts_->expertBytes()) / all, all / 1048576);
+  }
 
   const ModelConfig& config() const override { return model_.config(); }
   const Tokenizer& tokenizer() const override { return tokenizer_; }
   std::unique_ptr<Session> newSession() override { return std::make_unique<SessionImpl>(*this); }
 
   std::size_t weightBytesPerToken() const override { return model_.weightBytesPerToken(); }
+
+  std::optional<ExpertStats> expertStats() const override {
+    if (!hostExperts_) return std::nullopt;
+    return hostExperts_->stats();
+  }
 
   std::vector<float> logits(std::span<const TokenId> ids, Numerics numerics, bool decode) override {
     SessionCache cache = model_.newCache();
@@ -94,6 +113,7 @@ class EngineImpl final : public Engine {
   Tokenizer tokenizer_;
   Transformer model_;
   PromptEncoder encoder_;
+  std::unique_ptr<HostExpertStore> hostExperts_;
   DraftScheduler scheduler_;  // shared by the sessions: it measures this machine and model
 };
 
@@ -154,6 +174,12 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
 
   GenerateResult result;
   Stats& stats = result.stats;
+  const std::optional<ExpertStats> expertsBefore = engine_.expertStats();
+  stats.expertTiers = expertsBefore.has_value();
+  const auto publish = [&] {
+    if (expertsBefore) stats.experts = engine_.expertStats()->since(*expertsBefore);
+    sink.onStats(stats);
+  };
   stats.contextMax = limit;
   stats.reusedTokens = cached_.size();
   const std::span<const TokenId> fresh =
@@ -165,7 +191,7 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
   stats.prefillSeconds = secondsSince(prefillStart);
   stats.contextUsed = cached_.size();
   stats.speculating = speculator_ && request.maxDrafts > 0;
-  sink.onStats(stats);
+  publish();
 
   ReplySplitter splitter(engine_.tokenizer(), request.mode);
   const std::size_t known = std::min(logits_.size(), engine_.tokenizer().idLimit());
@@ -218,7 +244,7 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
     }
     stats.decodeSeconds = secondsSince(decodeStart);
     stats.contextUsed = cached_.size();
-    sink.onStats(stats);
+    publish();
   }
   if (result.reason != FinishReason::kEndOfSentence) {
     const ReplyDelta tail = splitter.finish();
@@ -229,7 +255,7 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
   }
   stats.decodeSeconds = secondsSince(decodeStart);
   stats.contextUsed = cached_.size();
-  sink.onStats(stats);
+  publish();
   return result;
 }
 

@@ -6,6 +6,8 @@
 //   auto session = engine->newSession();
 //   GenerateRequest req{.messages = {{ChatRole::kUser, "hi", ""}}, .mode = ThinkingMode::kHigh};
 //   GenerateResult r = session->generate(req, sink, &cancelFlag);
+#include "engine/experts/eviction_policy.h"
+#include "engine/experts/expert_stats.h"
 #include "engine/model/model_config.h"
 #include "engine/model/numerics.h"
 #include "engine/sampling/sampler.h"
@@ -16,6 +18,7 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +29,12 @@ struct LoadOptions {
   Numerics numerics = Numerics::Official;
   std::size_t threads = 0;   // 0: one per hardware thread
   bool checkFinite = false;  // scan every weight for NaN/Inf at load (reads all of them)
+  // Host memory for the routed experts, as bytes or as a fraction of all of them (the larger
+  // applies when both are set); the rest are read from the checkpoint when used. Unset: every
+  // expert stays mapped. Outputs are bit-identical either way.
+  std::size_t hostExpertBytes = 0;
+  double hostExpertFraction = 0;
+  EvictionPolicy expertPolicy = EvictionPolicy::Frequency;
 };
 
 struct GenerateRequest {
@@ -52,6 +61,8 @@ struct Stats {
   std::size_t contextMax = 0;
   bool speculating = false;  // the drafter runs (the model has one and the request allows it)
   SpecStats spec;
+  bool expertTiers = false;  // experts live in a host budget with the disk behind it
+  ExpertStats experts;       // this call's expert uses, hits and reads
 
   double prefillTokensPerSecond() const {
     return prefillSeconds > 0 ? promptTokens / prefillSeconds : 0;
@@ -108,6 +119,9 @@ class Engine {
 
   // Bytes of weights one decoded token reads (what bounds decode speed by memory bandwidth).
   virtual std::size_t weightBytesPerToken() const = 0;
+
+  // The expert store's figures since load; empty when every expert stays mapped.
+  virtual std::optional<ExpertStats> expertStats() const = 0;
 
   // Logits of every position of `ids` ([ids.size(), vocab]): one prefill, or one token at a
   // time when `decode` is set.

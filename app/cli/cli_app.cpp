@@ -106,7 +106,7 @@ const std::vector<Command>& commandTable() {
       {"chat",
        "talk to a model: one answer with --prompt, else a conversation on standard input",
        "[--model DIR] [--mode non-think|high|max] [--prompt P] [--temperature T] [--top-p P] "
-       "[--seed S] [--spec on|off]",
+       "[--seed S] [--spec on|off] [--host-mem SIZE|N%]",
        {{"model", true, "the model folder (default: the bundled flint-tiny)"},
         {"mode", true, "non-think (default), high or max"},
         {"prompt", true, "ask this once and exit"},
@@ -122,6 +122,11 @@ const std::vector<Command>& commandTable() {
         {"no-save", false, "do not save the conversation"},
         {"numerics", true, "official (default) or fp32"},
         {"threads", true, "compute threads (default: all)"},
+        {"host-mem", true,
+         "host memory for the routed experts: a size (8G, 512M) or a share of them (25%); the "
+         "rest are read from the checkpoint when used (default: all mapped)"},
+        {"expert-policy", true,
+         "which experts leave a full host budget: frequency (default) or lru"},
         {"check-finite", false, "scan the weights for NaN/Inf when loading"}},
        false,
        &runChat},
@@ -136,6 +141,11 @@ const std::vector<Command>& commandTable() {
          "report the speedup and acceptance"},
         {"threads", true, "compute threads (default: all)"},
         {"numerics", true, "official (default) or fp32"},
+        {"host-mem", true,
+         "host memory for the routed experts: a size (8G, 512M) or a share of them (25%); the "
+         "rest are read from the checkpoint when used (default: all mapped)"},
+        {"expert-policy", true,
+         "which experts leave a full host budget: frequency (default) or lru"},
         {"json", false, "print the figures as JSON"}},
        false,
        &runBench},

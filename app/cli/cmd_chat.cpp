@@ -98,6 +98,11 @@ nlohmann::json statsJson(const engine::GenerateResult& r) {
                       {"generated_tokens", r.stats.generatedTokens},
                       {"decode_tokens_per_second", r.stats.decodeTokensPerSecond()},
                       {"context_used", r.stats.contextUsed}};
+  if (r.stats.expertTiers)
+    j["experts"] = {{"uses", r.stats.experts.uses()},
+                    {"host_hits", r.stats.experts.hostHits},
+                    {"disk_reads", r.stats.experts.diskReads},
+                    {"bytes_read", r.stats.experts.bytesRead}};
   if (r.stats.speculating) {
     j["speculation"] = specJson(r.stats.spec);
     j["speculation"]["recent"] = specJson(r.stats.spec.recent);
@@ -144,6 +149,15 @@ void printStats(const engine::GenerateResult& r, std::ostream& out) {
                 r.stats.promptTokens, r.stats.prefillTokensPerSecond(), r.stats.generatedTokens,
                 r.stats.decodeTokensPerSecond(), why);
   out << line;
+  if (r.stats.expertTiers) {
+    const engine::ExpertStats& e = r.stats.experts;
+    std::snprintf(line, sizeof line,
+                  "[experts: %zu uses, %.0f%% from host memory, %zu read from disk (%.1f MB in "
+                  "%.3f s)]\n",
+                  e.uses(), 100.0 * e.hitRate(), e.diskReads, double(e.bytesRead) / 1e6,
+                  e.readSeconds);
+    out << line;
+  }
   if (r.stats.speculating) {
     printSpecCounters("speculation", r.stats.spec, out);
     constexpr std::size_t window = engine::SpecStats::kWindow;

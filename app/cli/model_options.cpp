@@ -47,6 +47,34 @@ std::vector<engine::TokenId> parseIds(const std::string& list, const std::string
   return ids;
 }
 
+// --host-mem: "25%" (a share of the routed experts) or a size with an optional K/M/G suffix.
+void hostExpertBudget(const std::string& text, engine::LoadOptions& options) {
+  const auto bad = [&] {
+    return UsageError("--host-mem takes a size (8G, 512M, 1048576) or a percentage (25%), not '" +
+                      text + "'");
+  };
+  double value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || value <= 0) throw bad();
+  const std::string unit(ptr, end);
+  if (unit == "%") {
+    if (value > 100) throw UsageError("--host-mem cannot exceed 100%");
+    options.hostExpertFraction = value / 100;
+    return;
+  }
+  double scale = 1;
+  if (unit == "K" || unit == "k")
+    scale = 1024.0;
+  else if (unit == "M" || unit == "m")
+    scale = 1024.0 * 1024;
+  else if (unit == "G" || unit == "g")
+    scale = 1024.0 * 1024 * 1024;
+  else if (!unit.empty())
+    throw bad();
+  options.hostExpertBytes = std::size_t(value * scale);
+}
+
 std::unique_ptr<engine::Engine> loadEngine(const ParsedArgs& args) {
   engine::LoadOptions options;
   options.numerics = numerics(args);
@@ -55,6 +83,13 @@ std::unique_ptr<engine::Engine> loadEngine(const ParsedArgs& args) {
     options.threads = std::size_t(*t);
   }
   options.checkFinite = args.has("check-finite");
+  if (auto budget = args.value("host-mem")) hostExpertBudget(*budget, options);
+  if (auto policy = args.value("expert-policy")) {
+    if (*policy == "lru")
+      options.expertPolicy = engine::EvictionPolicy::Lru;
+    else if (*policy != "frequency")
+      throw UsageError("--expert-policy must be frequency or lru, not '" + *policy + "'");
+  }
   const auto dir = modelDir(args);
   if (!std::filesystem::is_directory(dir))
     throw CommandError("the model folder " + dir.string() + " does not exist");

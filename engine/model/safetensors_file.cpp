@@ -18,13 +18,15 @@ namespace {
   throw ModelError(path.filename().string() + ": " + message);
 }
 
-// Reads exactly `size` bytes at `offset`, retrying short reads.
+// Reads exactly `size` bytes at `offset`, retrying short reads; `what` names the bytes in the
+// error (a file that shrank reads 0 bytes: "it ends early").
 void readAt(int fd, const std::filesystem::path& path, std::uint64_t offset, std::byte* out,
-            std::size_t size) {
+            std::size_t size, const std::string& what = "the header") {
   while (size > 0) {
     const ssize_t got = ::pread(fd, out, size, off_t(offset));
     if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) failFile(path, std::string("cannot read the header: ") + std::strerror(errno));
+    if (got < 0) failFile(path, "cannot read " + what + ": " + std::strerror(errno));
+    if (got == 0) failFile(path, "cannot read " + what + ": the file ends early (did it change?)");
     out += got;
     offset += std::uint64_t(got);
     size -= std::size_t(got);
@@ -61,6 +63,14 @@ SafetensorsFile::~SafetensorsFile() {
   if (const std::byte* m = mapping_.load())
     ::munmap(const_cast<std::byte*>(m), std::size_t(fileSize_));
   if (fd_ >= 0) ::close(fd_);
+}
+
+void SafetensorsFile::read(const TensorEntry& tensor, std::span<std::byte> out) const {
+  const std::size_t size = std::size_t(tensor.end - tensor.begin);
+  if (out.size() != size)
+    failFile(path_, "tensor " + tensor.name + " needs " + std::to_string(size) + " bytes, not " +
+                        std::to_string(out.size()));
+  readAt(fd_, path_, dataStart_ + tensor.begin, out.data(), size, "tensor " + tensor.name);
 }
 
 void SafetensorsFile::map() const {

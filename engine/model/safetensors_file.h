@@ -30,6 +30,10 @@ class SafetensorsFile {
   // mapping fails.
   std::span<const std::byte> bytes(const TensorEntry& tensor) const;
   bool isMapped() const;
+  // Copies the tensor's bytes into `out` (exactly its size) with explicit reads, not through
+  // the mapping: for callers that keep residency in their own memory. Throws ModelError when
+  // the file cannot be read or has shrunk. Thread-safe.
+  void read(const TensorEntry& tensor, std::span<std::byte> out) const;
 
  private:
   SafetensorsFile() = default;

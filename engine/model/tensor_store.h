@@ -28,6 +28,8 @@ class TensorView {
   std::string shardName() const { return shard_->path().filename().string(); }
   // Maps the shard on first use.
   std::span<const std::byte> bytes() const { return shard_->bytes(*entry_); }
+  // Reads the bytes into `out` without the mapping (SafetensorsFile::read).
+  void read(std::span<std::byte> out) const { shard_->read(*entry_, out); }
 
  private:
   const SafetensorsFile* shard_;

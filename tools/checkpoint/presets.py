@@ -179,6 +179,16 @@ PRESETS = {
     },
 }
 
+# The expert store's tests: 64 routed experts of which each token uses 6, so a host budget of
+# 10-50 % of the experts makes hits, misses and evictions all happen in a short reply.
+PRESETS["experts64"] = {
+    "config": dict(PRESETS["small"]["config"], n_routed_experts=64, num_experts_per_tok=6,
+                   num_hidden_layers=4, moe_intermediate_size=128),
+    "layer_ratios": [0, 4, 128, 0],
+    "drafter": "none",
+    "shards": 2,
+}
+
 # Speculative decoding at the bench widths: ten layers and the 3-stage DSpark drafter, so a draft
 # pass reads about a third of what a target step reads (V4-Flash: 3 stages against 43 layers).
 # Used with --alphabet, where drafter and target agree: the best case of speculation on a model

@@ -265,6 +265,35 @@ TEST(CliModel, ChatPrintsSpeculationFigures) {
   EXPECT_EQ(off.out.find("[speculation"), std::string::npos) << off.out;
 }
 
+// --host-mem keeps a share of the routed experts in memory and reads the rest from the
+// checkpoint; the reply is the same and the hit rate is printed.
+TEST(CliModel, ChatWithAHostExpertBudgetAnswersTheSame) {
+  const std::string model = std::string(FLINT_TEST_CHECKPOINTS) + "/experts64";
+  const std::vector<std::string> ask = {"chat",        "--model",       model, "--prompt",
+                                        "hello there", "--temperature", "0",   "--max-tokens",
+                                        "40",          "--no-save"};
+  const CliRun all = runModel(ask);
+  ASSERT_EQ(all.status, 0) << all.err;
+  EXPECT_EQ(all.out.find("[experts:"), std::string::npos);
+  for (const char* budget : {"25%", "10%", "2M"}) {
+    std::vector<std::string> limited = ask;
+    limited.insert(limited.end(), {"--host-mem", budget});
+    const CliRun r = runModel(limited);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto answer = [](const std::string& out) { return out.substr(0, out.find("\n\n[")); };
+    EXPECT_EQ(answer(r.out), answer(all.out)) << budget;
+    EXPECT_NE(r.out.find("% from host memory"), std::string::npos) << r.out;
+  }
+  std::vector<std::string> tooSmall = ask;
+  tooSmall.insert(tooSmall.end(), {"--host-mem", "1K"});
+  const CliRun refused = runModel(tooSmall);
+  EXPECT_NE(refused.status, 0);
+  EXPECT_NE(refused.err.find("experts one token uses"), std::string::npos) << refused.err;
+  std::vector<std::string> bad = ask;
+  bad.insert(bad.end(), {"--host-mem", "lots"});
+  EXPECT_EQ(runModel(bad).status, 2);
+}
+
 TEST(CliModel, BenchSpecComparesWithAndWithoutTheDrafter) {
   const std::string dspark = std::string(FLINT_TEST_CHECKPOINTS) + "/small_dspark";
   const CliRun r = runModel({"bench", "--model", dspark, "--spec", "on", "--gen-tokens", "6",

@@ -1,0 +1,179 @@
+// The host expert store is lossless whatever its budget: logits and greedy replies are
+// bit-identical to the run with every expert mapped, at 100 %, 50 %, 25 % and 10 % of the routed
+// experts' bytes, for both eviction policies; budgets too small for one token, and a shard that
+// shrinks under a running model, give one clear error instead of wrong output.
+#include "engine/engine.h"
+#include "engine/experts/eviction_policy.h"
+#include "engine/experts/host_expert_store.h"
+#include "engine/model/model_error.h"
+#include "engine/model/model_files.h"
+#include "engine/model/transformer.h"
+#include "kernels/cpu/thread_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <filesystem>
+
+namespace flint::engine {
+namespace {
+
+const std::filesystem::path kExperts64 =
+    std::filesystem::path(FLINT_TEST_CHECKPOINTS_DIR) / "experts64";
+
+class QuietSink : public StreamSink {
+ public:
+  void onThinking(std::string_view) override {}
+  void onAnswer(std::string_view) override {}
+  void onStats(const Stats& s) override { last = s; }
+  Stats last;
+};
+
+std::vector<TokenId> promptIds() {
+  std::vector<TokenId> ids;
+  for (int i = 0; i < 40; ++i) ids.push_back(TokenId((i * 37 + 11) % 300 + 2));
+  return ids;
+}
+
+GenerateRequest greedyRequest() {
+  GenerateRequest r;
+  r.messages = {{ChatRole::kUser, "Tell me about the experts of this model, please.", ""}};
+  r.sampling.temperature = 0;
+  r.maxTokens = 48;
+  return r;
+}
+
+void expectBitIdentical(const std::vector<float>& a, const std::vector<float>& b,
+                        const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    ASSERT_EQ(std::bit_cast<std::uint32_t>(a[i]), std::bit_cast<std::uint32_t>(b[i]))
+        << what << " at " << i;
+}
+
+TEST(HostExpertStore, BitIdenticalAtEveryBudgetAndPolicy) {
+  auto mapped = Engine::load(kExperts64, {});
+  EXPECT_FALSE(mapped->expertStats().has_value());
+  const std::vector<TokenId> ids = promptIds();
+  const std::vector<float> prefill = mapped->logits(ids, Numerics::Official, false);
+  const std::vector<float> decode = mapped->logits(ids, Numerics::Official, true);
+  QuietSink sink;
+  const GenerateResult reply = mapped->newSession()->generate(greedyRequest(), sink);
+  ASSERT_GT(reply.tokens.size(), 10u);
+
+  for (EvictionPolicy policy : {EvictionPolicy::Frequency, EvictionPolicy::Lru})
+    for (double fraction : {1.0, 0.5, 0.25, 0.1}) {
+      const std::string what = std::string(policy == EvictionPolicy::Lru ? "LRU" : "frequency") +
+                               " at " + std::to_string(int(fraction * 100)) + " %";
+      LoadOptions options;
+      options.hostExpertFraction = fraction;
+      options.expertPolicy = policy;
+      auto tiered = Engine::load(kExperts64, options);
+      expectBitIdentical(tiered->logits(ids, Numerics::Official, false), prefill,
+                         what + " prefill");
+      expectBitIdentical(tiered->logits(ids, Numerics::Official, true), decode, what + " decode");
+      QuietSink tieredSink;
+      const GenerateResult r = tiered->newSession()->generate(greedyRequest(), tieredSink);
+      EXPECT_EQ(r.tokens, reply.tokens) << what;
+      EXPECT_EQ(r.answer, reply.answer) << what;
+
+      // The reply's figures: every use is a hit or a read, and the budget decides which.
+      ASSERT_TRUE(r.stats.expertTiers);
+      const ExpertStats& e = r.stats.experts;
+      EXPECT_GT(e.uses(), 0u);
+      if (e.diskReads) {
+        EXPECT_EQ(e.bytesRead % e.diskReads, 0u) << "whole experts are read";
+      }
+      EXPECT_GT(e.hostHits, 0u) << what;
+      const ExpertStats life = *tiered->expertStats();
+      if (fraction == 1.0) {
+        EXPECT_LE(life.diskReads, 4u * 64u) << "with room for all, no expert is read twice";
+      } else {
+        EXPECT_GT(life.diskReads, 4u * 64u) << what << ": evicted experts come back";
+      }
+    }
+}
+
+TEST(HostExpertStore, SmallerBudgetsHitLess) {
+  double previous = 2;
+  for (double fraction : {1.0, 0.5, 0.25, 0.1}) {
+    LoadOptions options;
+    options.hostExpertFraction = fraction;
+    auto engine = Engine::load(kExperts64, options);
+    QuietSink sink;
+    engine->newSession()->generate(greedyRequest(), sink);
+    const ExpertStats all = *engine->expertStats();
+    EXPECT_LE(all.hitRate(), previous + 1e-9) << fraction;
+    previous = all.hitRate();
+  }
+  EXPECT_LT(previous, 0.9) << "a tenth of the experts cannot serve nearly every use";
+}
+
+TEST(HostExpertStore, ABudgetBelowOneTokensExpertsIsRefused) {
+  LoadOptions options;
+  options.hostExpertBytes = 1;  // with no fraction: one byte
+  try {
+    Engine::load(kExperts64, options);
+    FAIL() << "a one-byte budget must be refused";
+  } catch (const ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("experts one token uses"), std::string::npos) << e.what();
+  }
+}
+
+TEST(HostExpertStore, EvictionFollowsThePolicy) {
+  // Slot 0 is used often, slot 1 once long ago, slot 2 once recently.
+  SlotScores lru(EvictionPolicy::Lru, 3, 100), frequency(EvictionPolicy::Frequency, 3, 100);
+  for (SlotScores* s : {&lru, &frequency}) {
+    s->touch(1, true);
+    s->touch(0, true);
+    for (int i = 0; i < 5; ++i) s->touch(0, false);
+    s->touch(2, true);
+  }
+  EXPECT_EQ(lru.victim(), 1u);
+  EXPECT_EQ(frequency.victim(), 1u);
+  // A burst of one-off uses: LRU forgets the hot slot 0, frequency keeps it.
+  for (SlotScores* s : {&lru, &frequency}) {
+    s->touch(1, true);
+    s->touch(2, true);
+  }
+  EXPECT_EQ(lru.victim(), 0u);
+  EXPECT_NE(frequency.victim(), 0u);
+  // Decay: long after, the once-hot slot fades below fresh ones.
+  SlotScores decaying(EvictionPolicy::Frequency, 2, 2);
+  for (int i = 0; i < 8; ++i) decaying.touch(0, i == 0);
+  for (int i = 0; i < 20; ++i) decaying.touch(1, i == 0 || i % 4 == 0);
+  EXPECT_EQ(decaying.victim(), 0u);
+}
+
+TEST(HostExpertStore, AShardThatShrinksGivesAClearErrorAndNoHalfFilledSlot) {
+  // A private copy whose shards we cut under a loaded store. Only the store's explicit reads run
+  // here (no forward pass touches the mapped weights, which a cut would turn into SIGBUS).
+  const auto dir = std::filesystem::temp_directory_path() / "flint-experts64-shrink";
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(kExperts64, dir);
+  kernels::ThreadPool pool(1);
+  Transformer model(openModelFiles(dir), &pool);
+  HostExpertStore store(model.files(), model.weights(), 8 * 1024 * 1024);
+  const ExpertWeights& first = store.expert(0, 0);
+  EXPECT_NE(first.w1.data, nullptr);
+  EXPECT_TRUE(store.resident(0, 0));
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    if (entry.path().extension() == ".safetensors")
+      std::filesystem::resize_file(entry.path(), 4096);
+  std::size_t failures = 0;
+  for (std::size_t e = 1; e < 64; ++e) {
+    try {
+      store.expert(3, e);
+    } catch (const ModelError& error) {
+      ++failures;
+      EXPECT_NE(std::string(error.what()).find("ends early"), std::string::npos) << error.what();
+      EXPECT_FALSE(store.resident(3, e)) << "a failed read must not leave the expert resident";
+    }
+  }
+  EXPECT_EQ(failures, 63u);
+  EXPECT_TRUE(store.resident(0, 0)) << "what was read before stays usable";
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace flint::engine
