@@ -146,6 +146,9 @@ const std::vector<Command>& commandTable() {
          "rest are read from the checkpoint when used (default: all mapped)"},
         {"expert-policy", true,
          "which experts leave a full host budget: frequency (default) or lru"},
+        {"expert-budgets", false,
+         "decode real questions with the experts in 100/50/25/10% host budgets, both "
+         "policies: speed and hit rate"},
         {"json", false, "print the figures as JSON"}},
        false,
        &runBench},

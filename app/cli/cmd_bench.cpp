@@ -112,9 +112,54 @@ int benchSpeculation(const ParsedArgs& args, CommandContext& ctx, bool on) {
   return 0;
 }
 
+// flint-cli bench --expert-budgets: the chat workload decoded plainly with the routed experts in
+// a host budget of 100, 50, 25 and 10 % of their bytes, for both eviction policies; decode
+// speed and the share of expert uses served from memory. The rest are read from the
+// checkpoint's shards (from the page cache once read: this measures the policy and the read
+// path, not a cold disk).
+int benchExpertBudgets(const ParsedArgs& args, CommandContext& ctx) {
+  const long long genTokens = args.integer("gen-tokens").value_or(64);
+  const Variant plain[] = {{0, true}};
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& [policy, name] : {std::pair{engine::EvictionPolicy::Frequency, "frequency"},
+                                     std::pair{engine::EvictionPolicy::Lru, "lru"}})
+    for (double fraction : {1.0, 0.5, 0.25, 0.1}) {
+      engine::LoadOptions options = loadOptions(args);
+      options.hostExpertFraction = fraction;
+      options.expertPolicy = policy;
+      auto engine = engine::Engine::load(modelDir(args), options);
+      const engine::ExpertStats before = *engine->expertStats();
+      const ChatRun run = chatWorkload(*engine, plain, int(genTokens))[0];
+      const engine::ExpertStats e = engine->expertStats()->since(before);
+      rows.push_back({{"policy", name},
+                      {"host_fraction", fraction},
+                      {"decode_tokens_per_second", double(run.tokens) / run.seconds},
+                      {"hit_rate", e.hitRate()},
+                      {"expert_uses", e.uses()},
+                      {"disk_reads", e.diskReads},
+                      {"bytes_read", e.bytesRead},
+                      {"read_seconds", e.readSeconds}});
+    }
+  const nlohmann::json j = {{"model", modelDir(args).string()}, {"runs", rows}};
+  if (args.has("json")) {
+    ctx.out << j.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& r : rows) {
+    char line[200];
+    std::snprintf(line, sizeof line, "%-9s host %3.0f%%: %7.1f tok/s, %5.1f%% hits, %zu reads\n",
+                  r["policy"].get<std::string>().c_str(), 100 * r["host_fraction"].get<double>(),
+                  r["decode_tokens_per_second"].get<double>(), 100 * r["hit_rate"].get<double>(),
+                  r["disk_reads"].get<std::size_t>());
+    ctx.out << line;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int runBench(const ParsedArgs& args, CommandContext& ctx) {
+  if (args.has("expert-budgets")) return benchExpertBudgets(args, ctx);
   if (auto spec = args.value("spec")) {
     if (*spec != "on" && *spec != "off")
       throw UsageError("--spec must be on or off, not '" + *spec + "'");

@@ -75,7 +75,7 @@ void hostExpertBudget(const std::string& text, engine::LoadOptions& options) {
   options.hostExpertBytes = std::size_t(value * scale);
 }
 
-std::unique_ptr<engine::Engine> loadEngine(const ParsedArgs& args) {
+engine::LoadOptions loadOptions(const ParsedArgs& args) {
   engine::LoadOptions options;
   options.numerics = numerics(args);
   if (auto t = args.integer("threads")) {
@@ -90,6 +90,11 @@ std::unique_ptr<engine::Engine> loadEngine(const ParsedArgs& args) {
     else if (*policy != "frequency")
       throw UsageError("--expert-policy must be frequency or lru, not '" + *policy + "'");
   }
+  return options;
+}
+
+std::unique_ptr<engine::Engine> loadEngine(const ParsedArgs& args) {
+  const engine::LoadOptions options = loadOptions(args);
   const auto dir = modelDir(args);
   if (!std::filesystem::is_directory(dir))
     throw CommandError("the model folder " + dir.string() + " does not exist");

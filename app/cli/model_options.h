@@ -23,5 +23,7 @@ std::vector<engine::TokenId> parseIds(const std::string& list, const std::string
 // Loads the engine for --model with --numerics and --threads, mapping load errors to
 // CommandError sentences.
 std::unique_ptr<engine::Engine> loadEngine(const ParsedArgs& args);
+// The options loadEngine() would use (numerics, threads, host expert budget...).
+engine::LoadOptions loadOptions(const ParsedArgs& args);
 
 }  // namespace flint::cli
