@@ -18,15 +18,4 @@ void SlotScores::touch(std::size_t slot, bool fresh) {
   last_[slot] = now_;
 }
 
-std::size_t SlotScores::victim() const {
-  std::size_t best = 0;
-  double lowest = score(0);
-  for (std::size_t s = 1; s < last_.size(); ++s)
-    if (const double v = score(s); v < lowest) {
-      lowest = v;
-      best = s;
-    }
-  return best;
-}
-
 }  // namespace flint::engine

@@ -17,8 +17,22 @@ class SlotScores {
 
   // Slot `slot` was used now; `fresh` when it just received a new expert.
   void touch(std::size_t slot, bool fresh);
-  // The slot to give up: the lowest score.
-  std::size_t victim() const;
+  // The slot to give up: the lowest score among those `usable` allows (it must allow one).
+  template <typename Usable>
+  std::size_t victim(Usable&& usable) const {
+    std::size_t best = last_.size();
+    double lowest = 0;
+    for (std::size_t s = 0; s < last_.size(); ++s)
+      if (usable(s))
+        if (const double v = score(s); best == last_.size() || v < lowest) {
+          lowest = v;
+          best = s;
+        }
+    return best;
+  }
+  std::size_t victim() const {
+    return victim([](std::size_t) { return true; });
+  }
   double score(std::size_t slot) const;
 
  private:

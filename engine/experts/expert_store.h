@@ -5,14 +5,20 @@
 #include "engine/model/model_weights.h"
 
 #include <cstddef>
+#include <cstdint>
+#include <span>
 
 namespace flint::engine {
 
 class ExpertStore {
  public:
   virtual ~ExpertStore() = default;
-  // The weights of routed expert `expert` of layer `layer`, resident for the current step.
+  // The weights of routed expert `expert` of layer `layer`, valid until the next call.
   virtual const ExpertWeights& expert(std::size_t layer, std::size_t expert) = 0;
+  // The experts of `layer` the caller is about to ask for, in that order: a store whose experts
+  // are not all in memory starts reading the next ones while the caller computes. Never changes
+  // what expert() returns.
+  virtual void willUse(std::size_t /*layer*/, std::span<const std::int32_t> /*experts*/) {}
 };
 
 // Every expert mapped from the checkpoint and used in place.

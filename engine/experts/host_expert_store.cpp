@@ -87,31 +87,49 @@ HostExpertStore::HostExpertStore(const ModelFiles& files, const ModelWeights& we
   slotOwner_.assign(wanted, -1);
   slotOf_.assign(tensors_.size(), -1);
   slotWeights_.resize(wanted);
+  state_.assign(wanted, SlotState::Empty);
+  aheadUnused_.assign(wanted, 0);
+  failure_.resize(wanted);
   // Half of the store's memory is used again every `slots` uses or so; decay over a few of those.
   scores_ = SlotScores(policy, wanted, 4.0 * double(wanted));
+  reader_ = std::thread([this] { readerLoop(); });
 }
 
-HostExpertStore::~HostExpertStore() = default;
+HostExpertStore::~HostExpertStore() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  reader_.join();  // a read in flight finishes into its own slot first; queued ones are dropped
+}
+
+ExpertStats HostExpertStore::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
 
 bool HostExpertStore::resident(std::size_t layer, std::size_t expert) const {
-  return slotOf_[layer * experts_ + expert] >= 0;
+  std::lock_guard lock(mutex_);
+  const std::int64_t slot = slotOf_[layer * experts_ + expert];
+  return slot >= 0 && state_[std::size_t(slot)] == SlotState::Ready;
 }
 
-void HostExpertStore::fill(std::size_t slot, std::size_t layer, std::size_t expert) {
-  const std::size_t id = layer * experts_ + expert;
-  if (const std::int64_t old = slotOwner_[slot]; old >= 0) slotOf_[std::size_t(old)] = -1;
-  slotOwner_[slot] = -1;  // a failed read leaves the slot empty, never half-filled and owned
-  const auto start = std::chrono::steady_clock::now();
-  auto* base = reinterpret_cast<std::byte*>(
-      alignUp(reinterpret_cast<std::uintptr_t>(memory_.get())) + slot * expertBytes_);
+std::byte* HostExpertStore::slotMemory(std::size_t slot) const {
+  return reinterpret_cast<std::byte*>(alignUp(reinterpret_cast<std::uintptr_t>(memory_.get())) +
+                                      slot * expertBytes_);
+}
+
+void HostExpertStore::read(std::size_t slot, std::size_t id) {
+  std::byte* base = slotMemory(slot);
   for (std::size_t p = 0; p < parts_.size(); ++p)
     if (const TensorView* t = tensors_[id][p])
       t->read(std::span<std::byte>(base + parts_[p].offset, parts_[p].bytes));
-  stats_.readSeconds +=
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  stats_.bytesRead += expertBytes_;
+}
 
-  ExpertWeights w = weights_.layers[layer].moe.experts[expert];
+void HostExpertStore::publish(std::size_t slot, std::size_t id) {
+  ExpertWeights w = weights_.layers[id / experts_].moe.experts[id % experts_];
+  std::byte* base = slotMemory(slot);
   WeightView* views[] = {&w.w1, &w.w2, &w.w3};
   for (std::size_t m = 0; m < 3; ++m) {
     views[m]->data = base + parts_[2 * m].offset;
@@ -119,24 +137,142 @@ void HostExpertStore::fill(std::size_t slot, std::size_t layer, std::size_t expe
       views[m]->scales = reinterpret_cast<const std::uint8_t*>(base + parts_[2 * m + 1].offset);
   }
   slotWeights_[slot] = w;
+  state_[slot] = SlotState::Ready;
+  stats_.bytesRead += expertBytes_;
+}
+
+std::size_t HostExpertStore::claimSlot(std::size_t id) {
+  std::size_t slot = slotOwner_.size();
+  for (std::size_t s = 0; s < slotOwner_.size() && slot == slotOwner_.size(); ++s)
+    if (state_[s] == SlotState::Empty) slot = s;
+  if (slot == slotOwner_.size())
+    slot = scores_.victim([&](std::size_t s) {
+      return state_[s] == SlotState::Ready && s != current_ && !aheadUnused_[s];
+    });
+  if (slot == slotOwner_.size())
+    throw ModelError("the host expert budget has no free slot; give the experts more memory");
+  if (const std::int64_t old = slotOwner_[slot]; old >= 0) slotOf_[std::size_t(old)] = -1;
   slotOwner_[slot] = std::int64_t(id);
   slotOf_[id] = std::int64_t(slot);
+  state_[slot] = SlotState::Reading;
+  failure_[slot] = nullptr;
+  return slot;
+}
+
+void HostExpertStore::readAhead() {
+  // Never more ahead than leaves room for the expert in use and a free victim.
+  const std::size_t limit = std::min(kReadAhead, slotOwner_.size() / 2);
+  while (planned_ < plan_.size() && ahead_ < limit) {
+    const std::size_t id = plan_[planned_++];
+    if (slotOf_[id] >= 0) continue;  // resident, or already being read
+    const std::size_t slot = claimSlot(id);
+    aheadUnused_[slot] = 1;
+    ++ahead_;
+    jobs_.emplace_back(slot, id);
+    wake_.notify_one();
+  }
+}
+
+void HostExpertStore::readerLoop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
+    if (stop_) return;
+    const auto [slot, id] = jobs_.front();
+    jobs_.pop_front();
+    lock.unlock();
+    const auto start = std::chrono::steady_clock::now();
+    std::exception_ptr failure;
+    try {
+      read(slot, id);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    lock.lock();
+    stats_.readSeconds += seconds;
+    if (failure)
+      failure_[slot] = failure;  // stays Reading until expert() collects the error
+    else
+      publish(slot, id);
+    done_.notify_all();
+  }
+}
+
+void HostExpertStore::willUse(std::size_t layer, std::span<const std::int32_t> experts) {
+  std::lock_guard lock(mutex_);
+  current_ = SIZE_MAX;  // the caller is done with the last expert
+  // A new layer: reads ahead for the last one that were never asked for become ordinary
+  // residents, and failed ones free their slots (their error is moot now).
+  ahead_ = 0;
+  for (std::size_t s = 0; s < state_.size(); ++s) {
+    aheadUnused_[s] = 0;
+    if (failure_[s]) {
+      failure_[s] = nullptr;
+      slotOf_[std::size_t(slotOwner_[s])] = -1;
+      slotOwner_[s] = -1;
+      state_[s] = SlotState::Empty;
+    }
+  }
+  plan_.clear();
+  for (std::int32_t e : experts) plan_.push_back(layer * experts_ + std::size_t(e));
+  planned_ = 0;
+  readAhead();
 }
 
 const ExpertWeights& HostExpertStore::expert(std::size_t layer, std::size_t expert) {
   const std::size_t id = layer * experts_ + expert;
-  if (const std::int64_t slot = slotOf_[id]; slot >= 0) {
-    ++stats_.hostHits;
-    scores_.touch(std::size_t(slot), false);
-    return slotWeights_[std::size_t(slot)];
+  std::unique_lock lock(mutex_);
+  current_ = SIZE_MAX;  // the caller is done with the last expert
+  const std::int64_t at = slotOf_[id];
+  if (at >= 0) {
+    const auto slot = std::size_t(at);
+    const bool ahead = aheadUnused_[slot] != 0;
+    done_.wait(lock, [&] { return state_[slot] == SlotState::Ready || failure_[slot]; });
+    if (ahead) --ahead_;
+    aheadUnused_[slot] = 0;
+    if (failure_[slot]) {  // the read ahead failed: free the slot, report it here
+      const std::exception_ptr failure = failure_[slot];
+      failure_[slot] = nullptr;
+      slotOf_[id] = -1;
+      slotOwner_[slot] = -1;
+      state_[slot] = SlotState::Empty;
+      std::rethrow_exception(failure);
+    }
+    if (ahead) {
+      ++stats_.diskReads;
+      ++stats_.readAhead;
+    } else {
+      ++stats_.hostHits;
+    }
+    scores_.touch(slot, ahead);
+    current_ = slot;
+    readAhead();
+    return slotWeights_[slot];
   }
   ++stats_.diskReads;
-  std::size_t slot = slotOwner_.size();
-  for (std::size_t s = 0; s < slotOwner_.size() && slot == slotOwner_.size(); ++s)
-    if (slotOwner_[s] < 0) slot = s;
-  if (slot == slotOwner_.size()) slot = scores_.victim();
-  fill(slot, layer, expert);
+  const std::size_t slot = claimSlot(id);
+  current_ = slot;
+  lock.unlock();
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    read(slot, id);
+  } catch (...) {
+    lock.lock();
+    slotOf_[id] = -1;
+    slotOwner_[slot] = -1;
+    state_[slot] = SlotState::Empty;
+    current_ = SIZE_MAX;
+    throw;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  lock.lock();
+  stats_.readSeconds += seconds;
+  publish(slot, id);
   scores_.touch(slot, true);
+  readAhead();
   return slotWeights_[slot];
 }
 

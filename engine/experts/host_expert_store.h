@@ -5,15 +5,24 @@
 // Lossless: a slot holds the checkpoint's bytes unchanged, and the kernels read them exactly as
 // they read the mapped ones, so outputs are bit-identical whatever the budget.
 //
-// Used from the engine thread only: the weights expert() returns stay valid until its next call,
-// which is how the MoE uses them (one expert at a time).
+// expert() and willUse() are called from the engine thread only; the weights expert() returns stay
+// valid until its next call, which is how the MoE uses them (one expert at a time). willUse()
+// hands the layer's expert order to a reader thread that fills slots a few experts ahead while
+// the engine computes; expert() waits for a slot still being read. The order is the routing's
+// own, so the prefetch is exact: it only moves reads earlier.
 #include "engine/experts/eviction_policy.h"
 #include "engine/experts/expert_stats.h"
 #include "engine/experts/expert_store.h"
 #include "engine/model/model_files.h"
 
+#include <condition_variable>
 #include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace flint::engine {
@@ -27,10 +36,11 @@ class HostExpertStore final : public ExpertStore {
   ~HostExpertStore() override;
 
   const ExpertWeights& expert(std::size_t layer, std::size_t expert) override;
+  void willUse(std::size_t layer, std::span<const std::int32_t> experts) override;
 
   std::size_t slots() const { return slotOwner_.size(); }
   std::size_t expertBytes() const { return expertBytes_; }
-  const ExpertStats& stats() const { return stats_; }
+  ExpertStats stats() const;
   // Whether expert `expert` of `layer` is in a host slot now.
   bool resident(std::size_t layer, std::size_t expert) const;
 
@@ -38,7 +48,22 @@ class HostExpertStore final : public ExpertStore {
   struct Part {  // one of an expert's six stored tensors, at its offset inside a slot
     std::size_t offset, bytes;
   };
-  void fill(std::size_t slot, std::size_t layer, std::size_t expert);
+  enum class SlotState : std::uint8_t { Empty, Reading, Ready };
+
+  std::byte* slotMemory(std::size_t slot) const;
+  // Reads expert `id`'s bytes into `slot` (no lock held; the slot is Reading, so nobody else
+  // touches it). Throws ModelError on a failed read.
+  void read(std::size_t slot, std::size_t id);
+  // Under the lock: the slot now holds `id`, ready.
+  void publish(std::size_t slot, std::size_t id);
+  // Under the lock: a slot for a new expert, empty or the policy's victim among slots neither
+  // being read, nor just returned, nor read ahead and not used yet.
+  std::size_t claimSlot(std::size_t id);
+  // Under the lock: starts reads for the next planned experts, up to kReadAhead not yet used.
+  void readAhead();
+  void readerLoop();
+
+  static constexpr std::size_t kReadAhead = 2;
 
   const ModelWeights& weights_;
   std::size_t experts_, expertBytes_ = 0;
@@ -48,8 +73,21 @@ class HostExpertStore final : public ExpertStore {
   std::vector<std::int64_t> slotOwner_;  // layer * experts + e, or -1
   std::vector<std::int64_t> slotOf_;     // [layer * experts + e] -> slot or -1
   std::vector<ExpertWeights> slotWeights_;
+  std::vector<SlotState> state_;
+  std::vector<std::uint8_t> aheadUnused_;  // read ahead, not asked for yet: not a victim
+  std::vector<std::exception_ptr> failure_;
   SlotScores scores_;
   ExpertStats stats_;
+  std::size_t current_ = SIZE_MAX;  // the slot expert() last returned: in use, not a victim
+
+  std::vector<std::size_t> plan_;  // the current layer's experts (ids) in the order of use
+  std::size_t planned_ = 0;        // plan_[.. planned_) have been read ahead or found resident
+  std::size_t ahead_ = 0;          // slots read (or being read) ahead and not asked for yet
+  std::deque<std::pair<std::size_t, std::size_t>> jobs_;  // (slot, id)
+  mutable std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  bool stop_ = false;
+  std::thread reader_;
 };
 
 // Bytes of every routed expert of the model (what an unconstrained host tier would hold).

@@ -64,8 +64,12 @@ void Moe::forward(const LinearContext& ctx, const MoeShape& s, const MoeWeights&
     }
   }
 
-  distinct_ = std::size_t(std::count_if(routes_.begin(), routes_.end(),
-                                        [](const auto& route) { return !route.empty(); }));
+  used_.clear();
+  for (std::size_t e = 0; e < E; ++e)
+    if (!routes_[e].empty()) used_.push_back(std::int32_t(e));
+  distinct_ = used_.size();
+  // The store may start reading the routed experts while the shared one computes.
+  experts.willUse(layer, used_);
   // The shared expert sees every token; each routed expert only its own, gathered.
   runExpert(ctx, s, w.shared, x, nullptr, tokens, out);
   for (std::size_t e = 0; e < E; ++e) {

@@ -37,7 +37,7 @@ class Moe {
                  const float* x, const float* tokenWeights, std::size_t tokens, float* y);
 
   std::vector<float> logits_, gathered_, routeWeights_, h_, u_, y_;
-  std::vector<std::int32_t> chosen_;
+  std::vector<std::int32_t> chosen_, used_;
   std::size_t distinct_ = 0;
   std::vector<float> weights_;
   std::vector<std::vector<std::pair<std::size_t, float>>> routes_;  // per expert: (token, weight)

@@ -90,6 +90,7 @@ TEST(HostExpertStore, BitIdenticalAtEveryBudgetAndPolicy) {
         EXPECT_LE(life.diskReads, 4u * 64u) << "with room for all, no expert is read twice";
       } else {
         EXPECT_GT(life.diskReads, 4u * 64u) << what << ": evicted experts come back";
+        EXPECT_GT(life.readAhead, 0u) << what << ": the reader thread reads ahead of use";
       }
     }
 }
@@ -161,6 +162,10 @@ TEST(HostExpertStore, AShardThatShrinksGivesAClearErrorAndNoHalfFilledSlot) {
     if (entry.path().extension() == ".safetensors")
       std::filesystem::resize_file(entry.path(), 4096);
   std::size_t failures = 0;
+  // The reader thread reads ahead of use too; its failures surface in expert() the same way.
+  std::vector<std::int32_t> order;
+  for (std::int32_t e = 1; e < 64; ++e) order.push_back(e);
+  store.willUse(3, order);
   for (std::size_t e = 1; e < 64; ++e) {
     try {
       store.expert(3, e);
