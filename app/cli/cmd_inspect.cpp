@@ -2,6 +2,7 @@
 // validates the checkpoint (headers only) and prints the census of engine/model/model_census.h.
 #include "app/cli/cli_app.h"
 #include "app/paths.h"
+#include "app/system/memory_plan.h"
 #include "engine/model/model_census.h"
 #include "engine/model/model_files.h"
 
@@ -46,6 +47,16 @@ std::string humanBytes(double bytes) {
   char text[32];
   std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
   return text;
+}
+
+nlohmann::json planJson(const ModelCensus& s, const ModelConfig& c) {
+  const app::MemoryPlan plan =
+      app::planMemory(s, std::uint64_t(c.numExpertsPerTok), app::readMemoryInfo());
+  return {{"usable_bytes", plan.usableBytes},
+          {"host_expert_bytes", plan.hostExpertBytes},
+          {"all_resident", plan.allResident},
+          {"fits", plan.fits},
+          {"explanation", plan.explanation}};
 }
 
 json censusJson(const engine::ModelFiles& model, const ModelCensus& s) {
@@ -95,6 +106,7 @@ json censusJson(const engine::ModelFiles& model, const ModelCensus& s) {
         {"routed_expert_bytes", s.routedExpertBytes},
         {"kv_bytes_per_token", s.kvBytesPerToken},
         {"kv_window_bytes_per_sequence", s.kvWindowBytes}}},
+      {"plan", planJson(s, c)},
   };
 }
 
@@ -127,6 +139,9 @@ void printCensus(const engine::ModelFiles& model, const ModelCensus& s, std::ost
       << " per expert\n"
       << "           KV cache (BF16): " << humanBytes(s.kvBytesPerToken) << " per token + "
       << humanBytes(double(s.kvWindowBytes)) << " of window rings per sequence\n";
+  const app::MemoryPlan plan =
+      app::planMemory(s, std::uint64_t(c.numExpertsPerTok), app::readMemoryInfo());
+  out << "plan       on this machine: " << plan.explanation << "\n";
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
 #include "app/cli/model_options.h"
 
 #include "app/paths.h"
+#include "app/system/memory_plan.h"
+#include "engine/logging/log.h"
+#include "engine/model/model_census.h"
+#include "engine/model/model_files.h"
 
 #include <charconv>
 
@@ -83,7 +87,19 @@ engine::LoadOptions loadOptions(const ParsedArgs& args) {
     options.threads = std::size_t(*t);
   }
   options.checkFinite = args.has("check-finite");
-  if (auto budget = args.value("host-mem")) hostExpertBudget(*budget, options);
+  if (auto budget = args.value("host-mem")) {
+    hostExpertBudget(*budget, options);
+  } else if (std::filesystem::is_directory(modelDir(args))) {
+    // No budget given: this machine's default plan (everything in RAM when it fits).
+    const engine::ModelFiles files = engine::openModelFiles(modelDir(args));
+    const app::MemoryPlan plan =
+        app::planMemory(engine::takeCensus(files.config, files.weights),
+                        std::uint64_t(files.config.numExpertsPerTok), app::readMemoryInfo());
+    if (!plan.allResident) {
+      log::logger("cli")->warn("{}", plan.explanation);
+      options.hostExpertBytes = plan.fits ? plan.hostExpertBytes : 1;  // 1: refused, in words
+    }
+  }
   if (auto policy = args.value("expert-policy")) {
     if (*policy == "lru")
       options.expertPolicy = engine::EvictionPolicy::Lru;

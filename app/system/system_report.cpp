@@ -62,6 +62,10 @@ std::string formatBytes(unsigned long long bytes) {
   return buf;
 }
 
+MemoryInfo readMemoryInfo() {
+  return parseMeminfo(readFile("/proc/meminfo"));
+}
+
 MemoryInfo parseMeminfo(const std::string& text) {
   MemoryInfo m;
   std::istringstream in(text);
@@ -148,7 +152,7 @@ SystemReport collectSystemReport() {
   r.cpuModel = r.cpu.brand.empty() ? cpuModelFromCpuinfo(cpuinfo) : r.cpu.brand;
   r.logicalCores = std::thread::hardware_concurrency();
   r.physicalCores = countPhysicalCores(cpuinfo);
-  r.memory = parseMeminfo(readFile("/proc/meminfo"));
+  r.memory = readMemoryInfo();
   r.gpu = engine::probeCuda();
   r.disk = measureDisk(dataDir());
   r.advice = adviseFor(r);

@@ -36,6 +36,8 @@ struct SystemReport {
 };
 
 SystemReport collectSystemReport();
+// /proc/meminfo now (zeros where it cannot be read).
+MemoryInfo readMemoryInfo();
 
 // Parsers, exposed for tests: /proc/meminfo and /proc/cpuinfo contents.
 MemoryInfo parseMeminfo(const std::string& text);
