@@ -1,25 +1,48 @@
 import QtQuick
 import QtQuick.Controls
 
-// The messages of the open conversation.
+// The messages of the open conversation (a MessageModel), following the end while a reply
+// streams unless the user scrolled away. It only shows and asks: the actions go out as signals.
 Pane {
     id: root
     padding: 0
     property alias messages: list.model
+    property bool busy: false
+    property string modelName: "flint-tiny"
+    property string error: ""
+
+    signal copyRequested(string text)
+    signal regenerateRequested(var messageId)
+    signal editRequested(var messageId, string text)
+    signal siblingRequested(var messageId, int step)
 
     ListView {
         id: list
         objectName: "messageList"
         anchors.fill: parent
         anchors.margins: 16
+        anchors.bottomMargin: errorBanner.visible ? errorBanner.height + 24 : 16
         clip: true
         spacing: 12
-        model: []
-        delegate: Label {
+        property bool following: true
+
+        delegate: MessageDelegate {
             width: ListView.view.width
-            wrapMode: Text.Wrap
-            text: modelData
+            busy: root.busy
+            onCopyRequested: (text) => root.copyRequested(text)
+            onRegenerateRequested: (messageId) => root.regenerateRequested(messageId)
+            onEditRequested: (messageId, text) => root.editRequested(messageId, text)
+            onSiblingRequested: (messageId, step) => root.siblingRequested(messageId, step)
         }
+
+        onMovementEnded: following = atYEnd
+        onCountChanged: {
+            following = true
+            positionViewAtEnd()
+        }
+        onContentHeightChanged: if (following) positionViewAtEnd()
+
+        ScrollBar.vertical: ScrollBar {}
     }
 
     Column {
@@ -28,13 +51,35 @@ Pane {
         spacing: 6
         Label {
             anchors.horizontalCenter: parent.horizontalCenter
-            text: qsTr("Ask flint-tiny anything")
+            text: qsTr("Ask %1 anything").arg(root.modelName)
             font.pixelSize: 22
         }
         Label {
             anchors.horizontalCenter: parent.horizontalCenter
             text: qsTr("It runs on this machine; nothing leaves it.")
             color: palette.placeholderText
+        }
+    }
+
+    Rectangle {
+        id: errorBanner
+        objectName: "errorBanner"
+        visible: root.error !== ""
+        anchors.left: parent.left
+        anchors.right: parent.right
+        anchors.bottom: parent.bottom
+        anchors.margins: 12
+        height: errorLabel.implicitHeight + 16
+        radius: 6
+        color: "#fde8e8"
+        border.color: "firebrick"
+        Label {
+            id: errorLabel
+            anchors.fill: parent
+            anchors.margins: 8
+            text: root.error
+            wrapMode: Text.Wrap
+            color: "firebrick"
         }
     }
 }

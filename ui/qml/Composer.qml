@@ -2,13 +2,16 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 
-// The input box: Enter sends, Shift+Enter starts a new line.
+// The input box: Enter or Ctrl+Enter sends, Shift+Enter starts a new line; while a reply
+// streams, Stop (or Esc) stops it.
 Pane {
     id: root
     padding: 12
     property alias text: input.text
     property bool busy: false
+    property string modelName: "flint-tiny"
     signal sendRequested(string text)
+    signal stopRequested()
 
     function send() {
         const message = input.text.trim()
@@ -16,6 +19,16 @@ Pane {
             return
         root.sendRequested(message)
         input.clear()
+    }
+
+    Shortcut {
+        sequences: ["Ctrl+Return", "Ctrl+Enter"]
+        onActivated: root.send()
+    }
+    Shortcut {
+        sequence: "Esc"
+        enabled: root.busy
+        onActivated: root.stopRequested()
     }
 
     RowLayout {
@@ -28,7 +41,7 @@ Pane {
             TextArea {
                 id: input
                 objectName: "inputBox"
-                placeholderText: qsTr("Message flint-tiny (Enter to send, Shift+Enter for a new line)")
+                placeholderText: qsTr("Message %1 (Enter to send, Shift+Enter for a new line)").arg(root.modelName)
                 wrapMode: TextArea.Wrap
                 background: Rectangle {
                     radius: 6
@@ -49,9 +62,17 @@ Pane {
 
         Button {
             objectName: "sendButton"
+            visible: !root.busy
             text: qsTr("Send")
-            enabled: input.text.trim().length > 0 && !root.busy
+            enabled: input.text.trim().length > 0
             onClicked: root.send()
+        }
+
+        Button {
+            objectName: "stopButton"
+            visible: root.busy
+            text: qsTr("Stop")
+            onClicked: root.stopRequested()
         }
     }
 }

@@ -1,0 +1,274 @@
+// StatsModel fed with synthetic engine Stats: the figures, the per-step acceptance history
+// built from consecutive cumulative snapshots, the per-position acceptance of the sliding
+// window; and the statistics panel drawing its bars and chart from such a model.
+#include "ui/stats_model.h"
+
+#include <QImage>
+#include <QQmlComponent>
+#include <QQmlEngine>
+#include <QQuickItem>
+#include <QQuickStyle>
+#include <QQuickWindow>
+#include <QSet>
+#include <QSignalSpy>
+#include <QtQml/QQmlExtensionPlugin>
+#include <QtTest>
+
+Q_IMPORT_QML_PLUGIN(FlintPlugin)
+
+using flint::engine::SpecStep;
+using flint::engine::Stats;
+using flint::ui::StatsModel;
+
+namespace {
+
+SpecStep drafted(std::size_t drafts, std::size_t accepted) {
+  SpecStep step;
+  step.drafts = drafts;
+  step.tried = std::min(drafts, accepted + 1);  // verification stops at the first rejection
+  step.accepted = accepted;
+  step.experts = 40;
+  step.draftSeconds = 0.002;
+  step.verifySeconds = 0.010;
+  return step;
+}
+
+SpecStep plain() {
+  SpecStep step;
+  step.experts = 16;
+  step.verifySeconds = 0.008;
+  return step;
+}
+
+QList<double> doubles(const QVariantList& values) {
+  QList<double> out;
+  for (const QVariant& v : values) out.append(v.toDouble());
+  return out;
+}
+
+// How many distinct colours an area of the image has: a blank area has one.
+int distinctColours(const QImage& image, const QRect& area) {
+  QSet<QRgb> colours;
+  const QRect r = area.intersected(image.rect());
+  for (int y = r.top(); y <= r.bottom(); ++y)
+    for (int x = r.left(); x <= r.right(); ++x) colours.insert(image.pixel(x, y));
+  return int(colours.size());
+}
+
+// The item named `name` among the visual descendants of `root` (a Repeater's items are visual
+// children of its parent, not QObject children).
+QQuickItem* findItem(QQuickItem* root, const QString& name) {
+  for (QQuickItem* child : root->childItems()) {
+    if (child->objectName() == name) return child;
+    if (QQuickItem* found = findItem(child, name)) return found;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+class StatsModelTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() { QQuickStyle::setStyle(QStringLiteral("Fusion")); }
+
+  void startsEmpty() {
+    StatsModel model;
+    QVERIFY(!model.hasData());
+    QCOMPARE(model.decodeTokensPerSecond(), 0.0);
+    QVERIFY(model.acceptanceHistory().isEmpty());
+    QVERIFY(model.positionAcceptance().isEmpty());
+    QCOMPARE(model.historyCapacity(), 64);
+  }
+
+  void figuresComeFromTheSnapshot() {
+    Stats stats;
+    stats.promptTokens = 200;
+    stats.prefillSeconds = 0.5;
+    stats.generatedTokens = 90;
+    stats.decodeSeconds = 3;
+    stats.contextUsed = 290;
+    stats.contextMax = 4096;
+    stats.speculating = true;
+    stats.spec.record(drafted(4, 3));
+    stats.spec.record(drafted(4, 1));
+    stats.spec.record(plain());
+
+    StatsModel model;
+    QSignalSpy changed(&model, &StatsModel::changed);
+    model.update(stats);
+    QCOMPARE(changed.count(), 1);
+    QVERIFY(model.hasData());
+    QCOMPARE(model.prefillTokensPerSecond(), 400.0);
+    QCOMPARE(model.decodeTokensPerSecond(), 30.0);
+    QCOMPARE(model.generatedTokens(), 90);
+    QCOMPARE(model.contextUsed(), 290);
+    QCOMPARE(model.contextMax(), 4096);
+    QVERIFY(model.speculating());
+    QCOMPARE(model.acceptanceRate(), 0.5);        // 4 of 8 drafts
+    QCOMPARE(model.recentAcceptanceRate(), 0.5);  // the window holds all three steps
+    QCOMPARE(model.meanAcceptedLength(), 3.0);    // (4 accepted + 2 bonus) / 2 passes
+    QCOMPARE(model.expertsPerVerify(), 40.0);
+    QCOMPARE(model.expertsPerPlainStep(), 16.0);
+    QCOMPARE(model.draftSeconds(), 0.004);
+    QCOMPARE(model.verifySeconds(), 0.020);
+    // 7 tokens in 0.032 s over 1 token per 0.008 s.
+    QVERIFY(qAbs(model.speedup() - 7 / 0.032 * 0.008) < 1e-9);
+  }
+
+  void speedupIsZeroUntilPlainStepsRan() {
+    Stats stats;
+    stats.speculating = true;
+    stats.spec.record(drafted(4, 4));
+    StatsModel model;
+    model.update(stats);
+    QCOMPARE(model.speedup(), 0.0);
+  }
+
+  void historyHasOneEntryPerVerifyStep() {
+    Stats stats;
+    stats.speculating = true;
+    StatsModel model;
+    model.update(stats);  // prefill done, nothing decoded
+    stats.spec.record(drafted(4, 2));
+    model.update(stats);
+    stats.spec.record(plain());
+    model.update(stats);  // a plain step adds nothing
+    model.update(stats);  // nor does the same snapshot again
+    stats.spec.record(drafted(4, 4));
+    model.update(stats);
+    stats.spec.record(drafted(5, 0));
+    model.update(stats);
+    QCOMPARE(doubles(model.acceptanceHistory()), (QList<double>{0.5, 1.0, 0.0}));
+  }
+
+  void coalescedSnapshotsGiveEachStepTheirMean() {
+    Stats stats;
+    StatsModel model;
+    stats.spec.record(drafted(4, 1));
+    stats.spec.record(drafted(4, 3));
+    model.update(stats);
+    QCOMPARE(doubles(model.acceptanceHistory()), (QList<double>{0.5, 0.5}));
+  }
+
+  void historyKeepsTheLast64StepsOldestFirst() {
+    Stats stats;
+    StatsModel model;
+    QList<double> expected;
+    for (std::size_t i = 0; i < 70; ++i) {
+      const std::size_t accepted = i % 5;  // 0 to 4 of 4 drafts
+      stats.spec.record(drafted(4, accepted));
+      model.update(stats);
+      if (i >= 6) expected.append(double(accepted) / 4);
+    }
+    QCOMPARE(expected.size(), 64);
+    QCOMPARE(doubles(model.acceptanceHistory()), expected);
+  }
+
+  void clearForgetsTheReply() {
+    Stats stats;
+    stats.speculating = true;
+    stats.generatedTokens = 5;
+    stats.spec.record(drafted(4, 2));
+    StatsModel model;
+    model.update(stats);
+    QSignalSpy changed(&model, &StatsModel::changed);
+    model.clear();
+    QCOMPARE(changed.count(), 1);
+    QVERIFY(!model.hasData());
+    QVERIFY(!model.speculating());
+    QCOMPARE(model.generatedTokens(), 0);
+    QVERIFY(model.acceptanceHistory().isEmpty());
+    QVERIFY(model.positionAcceptance().isEmpty());
+
+    // The next reply's first step is its own, not a difference from the last reply's.
+    Stats next;
+    next.spec.record(drafted(2, 2));
+    model.update(next);
+    QCOMPARE(doubles(model.acceptanceHistory()), (QList<double>{1.0}));
+  }
+
+  void countersThatGoBackStartANewHistoryStep() {
+    Stats first;
+    for (int i = 0; i < 3; ++i) first.spec.record(drafted(4, 0));
+    StatsModel model;
+    model.update(first);
+    Stats second;  // a new reply without clear(): fewer steps than before
+    second.spec.record(drafted(4, 4));
+    model.update(second);
+    QCOMPARE(doubles(model.acceptanceHistory()), (QList<double>{0.0, 0.0, 0.0, 1.0}));
+  }
+
+  void positionAcceptanceFollowsTheSlidingWindow() {
+    Stats stats;
+    stats.speculating = true;
+    // Old steps that accept everything, then a window's worth that accept only the first.
+    for (int i = 0; i < 10; ++i) stats.spec.record(drafted(3, 3));
+    for (std::size_t i = 0; i < flint::engine::SpecStats::kWindow; ++i)
+      stats.spec.record(drafted(3, 1));
+    StatsModel model;
+    model.update(stats);
+    QCOMPARE(doubles(model.positionAcceptance()), (QList<double>{1.0, 0.0, 0.0}));
+    QVERIFY(model.acceptanceRate() > model.recentAcceptanceRate());
+  }
+
+  void panelDrawsBarsAndChartFromTheModel() {
+    Stats stats;
+    stats.generatedTokens = 120;
+    stats.decodeSeconds = 4;
+    stats.contextMax = 4096;
+    stats.speculating = true;
+    stats.spec.record(plain());
+    StatsModel model;
+    model.update(stats);
+    for (int i = 0; i < 20; ++i) {
+      // Position 1 always accepted, position 2 half the time, position 3 never.
+      stats.spec.record(drafted(3, i % 2 ? 2 : 1));
+      model.update(stats);
+    }
+
+    QQmlEngine engine;
+    engine.addImportPath(QStringLiteral("qrc:/"));
+    QQmlComponent component(&engine);
+    component.setData("import QtQuick\nimport Flint\nStatsPanel { width: 320; height: 700 }",
+                      QUrl());
+    QVERIFY2(component.isReady(), qPrintable(component.errorString()));
+    std::unique_ptr<QObject> object(
+        component.createWithInitialProperties({{"stats", QVariant::fromValue(&model)}}));
+    QVERIFY2(object, qPrintable(component.errorString()));
+    auto* panel = qobject_cast<QQuickItem*>(object.get());
+    QQuickWindow window;
+    window.resize(320, 700);
+    panel->setParentItem(window.contentItem());
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    auto* decode = findItem(panel, "decodeRate");
+    QVERIFY(decode);
+    QCOMPARE(decode->property("text").toString(), QStringLiteral("30.0 tok/s"));
+    QVERIFY(findItem(panel, "speculationSection")->isVisible());
+
+    auto* first = findItem(panel, "positionBar0");
+    auto* second = findItem(panel, "positionBar1");
+    auto* third = findItem(panel, "positionBar2");
+    QVERIFY(first && second && third);
+    QVERIFY(first->height() > 20);
+    QVERIFY(qAbs(second->height() - first->height() / 2) < 1);
+    QCOMPARE(third->height(), 0.0);
+
+    auto* chart = findItem(panel, "acceptanceChart");
+    QVERIFY(chart);
+    const QRect chartBox = chart->mapRectToScene(chart->boundingRect()).toRect();
+    // The canvas paints asynchronously; the chart's line alternates between 1/3 and 2/3.
+    QTRY_VERIFY(distinctColours(window.grabWindow(), chartBox) > 3);
+
+    // A new reply empties the chart and the bars, and the panel says why.
+    model.clear();
+    QTRY_VERIFY(findItem(panel, "statsPlaceholder")->isVisible());
+    QTRY_VERIFY(!findItem(panel, "positionBar0"));
+  }
+};
+
+QTEST_MAIN(StatsModelTest)
+#include "test_stats_model.moc"

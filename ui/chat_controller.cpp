@@ -1,0 +1,384 @@
+#include "ui/chat_controller.h"
+
+#include "app/paths.h"
+#include "app/store/settings.h"
+#include "engine/logging/log.h"
+
+#include <QClipboard>
+#include <QDir>
+#include <QGuiApplication>
+#include <QRandomGenerator>
+
+#include <climits>
+#include <exception>
+#include <utility>
+
+namespace flint::ui {
+namespace {
+
+namespace store = flint::store;
+namespace engine = flint::engine;
+
+constexpr qsizetype kTitleLength = 40;
+
+// The first line of the first message, cut near kTitleLength characters.
+QString titleFrom(const QString& text) {
+  QString line = text.trimmed().section(QLatin1Char('\n'), 0, 0).simplified();
+  if (line.size() <= kTitleLength) return line;
+  qsizetype cut = kTitleLength;
+  if (line.at(cut - 1).isHighSurrogate()) --cut;
+  return line.left(cut).trimmed() + QStringLiteral("…");
+}
+
+std::string utf8(const QString& text) {
+  return text.toStdString();
+}
+
+store::ThinkingMode storedMode(const QString& mode) {
+  return store::parseThinkingMode(utf8(mode)).value_or(store::ThinkingMode::NonThink);
+}
+
+QString modeName(store::ThinkingMode mode) {
+  const std::string_view word = store::toString(mode);
+  return QString::fromUtf8(word.data(), qsizetype(word.size()));
+}
+
+engine::ChatRole chatRole(store::Role role) {
+  switch (role) {
+    case store::Role::System:
+      return engine::ChatRole::kSystem;
+    case store::Role::User:
+      return engine::ChatRole::kUser;
+    case store::Role::Assistant:
+      return engine::ChatRole::kAssistant;
+  }
+  return engine::ChatRole::kUser;
+}
+
+// What the message keeps of a reply's figures.
+nlohmann::json statsJson(const engine::Stats& s, double thinkingSeconds) {
+  nlohmann::json j = {{"prompt_tokens", s.promptTokens},
+                      {"reused_tokens", s.reusedTokens},
+                      {"prefill_tokens_per_second", s.prefillTokensPerSecond()},
+                      {"generated_tokens", s.generatedTokens},
+                      {"decode_tokens_per_second", s.decodeTokensPerSecond()},
+                      {"context_used", s.contextUsed},
+                      {"context_max", s.contextMax}};
+  if (thinkingSeconds > 0) j["thinking_seconds"] = thinkingSeconds;
+  if (s.speculating) {
+    j["acceptance_rate"] = s.spec.acceptanceRate();
+    j["mean_accepted_length"] = s.spec.meanAcceptedLength();
+  }
+  return j;
+}
+
+}  // namespace
+
+ChatController::ChatController(QObject* parent)
+    : QObject(parent),
+      messages_(new MessageModel(this)),
+      stats_(new StatsModel(this)),
+      worker_(new EngineWorker) {
+  engineThread_.setObjectName(QStringLiteral("flint-engine"));
+  worker_->moveToThread(&engineThread_);
+  connect(worker_, &EngineWorker::loading, this,
+          [this] { setModelStatus(QStringLiteral("loading"), modelName_); });
+  connect(worker_, &EngineWorker::loaded, this, &ChatController::onLoaded);
+  connect(worker_, &EngineWorker::loadFailed, this, [this](const QString& why) {
+    setModelStatus(QStringLiteral("failed"), modelName_);
+    setError(why);
+  });
+  connect(worker_, &EngineWorker::streamed, this, &ChatController::onStreamed);
+  connect(worker_, &EngineWorker::finished, this, &ChatController::onFinished);
+  engineThread_.start();
+}
+
+ChatController::~ChatController() {
+  worker_->requestStop();
+  engineThread_.quit();
+  engineThread_.wait();
+  delete worker_;
+}
+
+void ChatController::componentComplete() {
+  if (databasePath_.isEmpty())
+    setDatabasePath(QString::fromStdString(store::defaultDatabasePath().string()));
+  if (modelDir_.isEmpty()) setModelDir(QString::fromStdString(app::defaultModelDir().string()));
+}
+
+void ChatController::setDatabasePath(const QString& path) {
+  if (path == databasePath_) return;
+  if (busy_) {
+    setError(tr("Stop the reply before opening another database."));
+    return;
+  }
+  databasePath_ = path;
+  emit databasePathChanged();
+  reply_.reset();
+  service_.reset();
+  const bool opened = attempt("open the conversation database", [&] {
+    std::string notice;
+    service_.emplace(store::ConversationService::openOrRecover(utf8(path), notice));
+    if (!notice.empty()) setError(QString::fromStdString(notice));
+  });
+  setConversationId(0);
+  messages_->clear();
+  if (opened)
+    setModeValue(modeName(store::effectiveSettings(service_->database(), {}).thinkingMode));
+  emit conversationsChanged();
+}
+
+void ChatController::setModelDir(const QString& dir) {
+  if (dir == modelDir_) return;
+  modelDir_ = dir;
+  emit modelDirChanged();
+  setModelStatus(QStringLiteral("loading"), QDir(dir).dirName());
+  QMetaObject::invokeMethod(
+      worker_, [w = worker_, dir] { w->load(dir); }, Qt::QueuedConnection);
+}
+
+void ChatController::open(qint64 conversationId) {
+  if (!service_) return;
+  if (attempt("open the conversation", [&] { showConversation(conversationId); })) setError({});
+}
+
+void ChatController::newConversation() {
+  setConversationId(0);
+  messages_->clear();
+  setError({});
+}
+
+void ChatController::send(const QString& text) {
+  const QString message = text.trimmed();
+  if (message.isEmpty() || !readyToReply()) return;
+  attempt("send the message", [&] {
+    if (conversationId_ == 0) createConversation(message);
+    const std::int64_t question = service_->addUserMessage(conversationId_, utf8(message));
+    engine::GenerateRequest request = requestSettings();
+    startReply(service_->beginReply(conversationId_, question, replyInfo(request)),
+               std::move(request));
+  });
+}
+
+void ChatController::stop() {
+  if (busy_) worker_->requestStop();
+}
+
+void ChatController::regenerate(qint64 messageId) {
+  if (!readyToReply()) return;
+  attempt("regenerate the reply", [&] {
+    engine::GenerateRequest request = requestSettings();
+    startReply(service_->regenerate(messageId, replyInfo(request)), std::move(request));
+  });
+}
+
+void ChatController::editAndResend(qint64 messageId, const QString& text) {
+  const QString message = text.trimmed();
+  if (message.isEmpty() || !readyToReply()) return;
+  attempt("send the edited message", [&] {
+    const std::int64_t question = service_->editUserMessage(messageId, utf8(message));
+    engine::GenerateRequest request = requestSettings();
+    startReply(service_->beginReply(conversationId_, question, replyInfo(request)),
+               std::move(request));
+  });
+}
+
+void ChatController::showSibling(qint64 messageId, int step) {
+  if (!service_ || conversationId_ == 0) return;
+  if (busy_) {
+    setError(tr("Stop the reply or let it finish before switching branches."));
+    return;
+  }
+  attempt("switch branches", [&] {
+    service_->showSibling(messageId, step);
+    showConversation(conversationId_);
+  });
+}
+
+void ChatController::setMode(const QString& mode) {
+  if (!store::parseThinkingMode(utf8(mode))) {
+    setError(tr("“%1” is not a thinking mode; choose non-think, high or max.").arg(mode));
+    return;
+  }
+  if (mode == mode_) return;
+  setModeValue(mode);
+  if (!service_ || conversationId_ == 0) return;  // saved when the conversation is created
+  attempt("save the thinking mode", [&] {
+    store::SettingsOverrides overrides =
+        store::conversationSettings(service_->database(), conversationId_);
+    overrides.thinkingMode = storedMode(mode);
+    store::saveConversationSettings(service_->database(), conversationId_, overrides);
+  });
+}
+
+void ChatController::copyToClipboard(const QString& text) {
+  QGuiApplication::clipboard()->setText(text);
+}
+
+void ChatController::onLoaded(const QString& name) {
+  setModelStatus(QStringLiteral("ready"), name);
+}
+
+void ChatController::onStreamed(const StreamBatch& batch) {
+  if (!reply_) return;
+  const std::int64_t id = reply_->messageId();
+  const bool shown = replyConversation_ == conversationId_;
+  if (!batch.thinking.isEmpty()) replyThought_ = true;
+  if (!batch.answer.isEmpty() && replyThought_ && thinkingSeconds_ == 0) {
+    thinkingSeconds_ = double(replyClock_.elapsed()) / 1000.0;
+    if (shown) messages_->setThinkingSeconds(id, thinkingSeconds_);
+  }
+  if (shown) messages_->appendText(id, batch.thinking, batch.answer);
+  if (batch.stats) stats_->update(*batch.stats);
+  attempt("save the reply", [&] { reply_->append(utf8(batch.answer), utf8(batch.thinking)); });
+}
+
+void ChatController::onFinished(const ReplyOutcome& outcome) {
+  if (!reply_) return;
+  const std::int64_t id = reply_->messageId();
+  const store::MessageState state = !outcome.error.isEmpty() ? store::MessageState::Error
+                                    : outcome.reason == engine::FinishReason::kCancelled
+                                        ? store::MessageState::Interrupted
+                                        : store::MessageState::Done;
+  if (replyThought_ && thinkingSeconds_ == 0)
+    thinkingSeconds_ = double(replyClock_.elapsed()) / 1000.0;
+  attempt("save the reply", [&] {
+    reply_->finish(state, statsJson(outcome.stats, thinkingSeconds_), utf8(outcome.error));
+  });
+  reply_.reset();
+  if (replyConversation_ == conversationId_) {
+    messages_->setThinkingSeconds(id, thinkingSeconds_);
+    messages_->setState(id, state, outcome.error);
+  }
+  if (!outcome.error.isEmpty()) setError(outcome.error);
+  setBusy(false);
+  emit replyFinished(id);
+  emit conversationsChanged();
+}
+
+template <typename Action>
+bool ChatController::attempt(const char* failure, Action&& action) {
+  try {
+    action();
+    return true;
+  } catch (const std::exception& e) {
+    flint::log::logger("ui")->error("could not {}: {}", failure, e.what());
+    setError(tr("Could not %1: %2.").arg(QString::fromUtf8(failure), errorClause(e)));
+    return false;
+  }
+}
+
+bool ChatController::readyToReply() {
+  if (!service_) {
+    setError(tr("The conversation database is not open, so nothing can be saved."));
+    return false;
+  }
+  if (busy_) return false;
+  setError({});
+  return true;
+}
+
+void ChatController::createConversation(const QString& firstMessage) {
+  const std::int64_t id = service_->create(utf8(titleFrom(firstMessage)), utf8(modelName_));
+  store::SettingsOverrides overrides;
+  overrides.thinkingMode = storedMode(mode_);
+  store::saveConversationSettings(service_->database(), id, overrides);
+  setConversationId(id);
+  emit conversationsChanged();
+}
+
+store::ReplyInfo ChatController::replyInfo(const engine::GenerateRequest& request) const {
+  store::ReplyInfo info;
+  info.mode = storedMode(mode_);
+  info.model = utf8(modelName_);
+  info.sampling = {{"temperature", request.sampling.temperature},
+                   {"top_p", request.sampling.topP},
+                   {"top_k", request.sampling.topK},
+                   {"seed", request.sampling.seed},
+                   {"max_drafts", request.maxDrafts}};
+  return info;
+}
+
+// The conversation's settings as a request (its messages come with the reply's branch).
+engine::GenerateRequest ChatController::requestSettings() {
+  const store::Settings settings = store::effectiveSettings(
+      service_->database(),
+      conversationId_ ? std::optional<std::int64_t>(conversationId_) : std::nullopt);
+  engine::GenerateRequest request;
+  request.mode = engine::parseThinkingMode(utf8(mode_)).value_or(engine::ThinkingMode::kNonThink);
+  request.sampling.temperature = float(settings.sampling.temperature);
+  request.sampling.topP = float(settings.sampling.topP);
+  request.sampling.topK = settings.sampling.topK;
+  request.sampling.seed = settings.sampling.seed.value_or(QRandomGenerator::global()->generate64());
+  // 0 in the settings means until the context is full; the engine stops there itself.
+  request.maxTokens = settings.sampling.maxTokens > 0 ? settings.sampling.maxTokens : INT_MAX;
+  if (!settings.speculation) request.maxDrafts = 0;
+  if (!settings.systemPrompt.empty())
+    request.messages.push_back({engine::ChatRole::kSystem, settings.systemPrompt, ""});
+  return request;
+}
+
+void ChatController::startReply(store::StreamingReply reply, engine::GenerateRequest request) {
+  const std::int64_t replyId = reply.messageId();
+  reply_.emplace(std::move(reply));
+  replyConversation_ = conversationId_;
+  const std::vector<store::PathEntry> branch = service_->shownBranch(conversationId_);
+  for (const store::PathEntry& entry : branch) {
+    if (entry.message.id == replyId) break;
+    request.messages.push_back(
+        {chatRole(entry.message.role), entry.message.content, entry.message.thinking});
+  }
+  messages_->setBranch(branch);
+  stats_->clear();
+  replyClock_.start();
+  replyThought_ = false;
+  thinkingSeconds_ = 0;
+  worker_->clearStop();
+  setBusy(true);
+  QMetaObject::invokeMethod(
+      worker_, [w = worker_, request] { w->generate(request); }, Qt::QueuedConnection);
+}
+
+void ChatController::showConversation(std::int64_t conversationId) {
+  // The store must hold everything already shown of a reply that is still streaming.
+  if (reply_) reply_->flush();
+  const std::vector<store::PathEntry> branch = service_->shownBranch(conversationId);
+  const store::Settings settings =
+      store::effectiveSettings(service_->database(), std::optional<std::int64_t>(conversationId));
+  setConversationId(conversationId);
+  setModeValue(modeName(settings.thinkingMode));
+  messages_->setBranch(branch);
+}
+
+void ChatController::setConversationId(std::int64_t id) {
+  if (id == conversationId_) return;
+  conversationId_ = id;
+  emit conversationIdChanged();
+}
+
+void ChatController::setModeValue(const QString& mode) {
+  if (mode == mode_) return;
+  mode_ = mode;
+  emit modeChanged();
+}
+
+void ChatController::setBusy(bool busy) {
+  if (busy == busy_) return;
+  busy_ = busy;
+  emit busyChanged();
+}
+
+void ChatController::setModelStatus(const QString& status, const QString& name) {
+  if (status == modelStatus_ && name == modelName_) return;
+  modelStatus_ = status;
+  modelName_ = name;
+  emit modelStatusChanged();
+}
+
+void ChatController::setError(const QString& error) {
+  if (error == error_) return;
+  error_ = error;
+  emit errorChanged();
+}
+
+}  // namespace flint::ui

@@ -1,0 +1,133 @@
+#pragma once
+// The chat's view-model: the QML chat column binds to it. On the GUI thread it stores each
+// question and the growing reply through the ConversationService, fills the MessageModel and
+// the StatsModel, and hands generation to an EngineWorker on its own thread, whose batches
+// come back as queued signals. Branches (regenerate, edit and resend) live in the store; the
+// model always shows the branch the store says is shown.
+#include "app/store/conversation_service.h"
+#include "ui/engine_worker.h"
+#include "ui/message_model.h"
+#include "ui/stats_model.h"
+
+#include <QtQml/qqmlregistration.h>
+#include <QElapsedTimer>
+#include <QObject>
+#include <QQmlParserStatus>
+#include <QString>
+#include <QThread>
+
+#include <cstdint>
+#include <optional>
+
+namespace flint::ui {
+
+class ChatController : public QObject, public QQmlParserStatus {
+  Q_OBJECT
+  QML_ELEMENT
+  Q_INTERFACES(QQmlParserStatus)
+  // Empty until set: on completion the user's database and the bundled model are used.
+  Q_PROPERTY(
+      QString databasePath READ databasePath WRITE setDatabasePath NOTIFY databasePathChanged)
+  Q_PROPERTY(QString modelDir READ modelDir WRITE setModelDir NOTIFY modelDirChanged)
+  Q_PROPERTY(qint64 conversationId READ conversationId NOTIFY conversationIdChanged)
+  Q_PROPERTY(QString mode READ mode WRITE setMode NOTIFY modeChanged)
+  Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)
+  // "idle", "loading", "ready" or "failed".
+  Q_PROPERTY(QString modelStatus READ modelStatus NOTIFY modelStatusChanged)
+  Q_PROPERTY(QString modelName READ modelName NOTIFY modelStatusChanged)
+  Q_PROPERTY(QString error READ error NOTIFY errorChanged)
+  Q_PROPERTY(flint::ui::MessageModel* messages READ messages CONSTANT)
+  Q_PROPERTY(flint::ui::StatsModel* stats READ stats CONSTANT)
+
+ public:
+  explicit ChatController(QObject* parent = nullptr);
+  ~ChatController() override;
+
+  void classBegin() override {}
+  void componentComplete() override;
+
+  QString databasePath() const { return databasePath_; }
+  void setDatabasePath(const QString& path);
+  QString modelDir() const { return modelDir_; }
+  void setModelDir(const QString& dir);
+  qint64 conversationId() const { return conversationId_; }
+  QString mode() const { return mode_; }
+  bool busy() const { return busy_; }
+  QString modelStatus() const { return modelStatus_; }
+  QString modelName() const { return modelName_; }
+  QString error() const { return error_; }
+  MessageModel* messages() const { return messages_; }
+  StatsModel* stats() const { return stats_; }
+
+  // Shows a stored conversation.
+  Q_INVOKABLE void open(qint64 conversationId);
+  // A blank chat; the conversation is created (and titled) by its first message.
+  Q_INVOKABLE void newConversation();
+  Q_INVOKABLE void send(const QString& text);
+  Q_INVOKABLE void stop();
+  // A new reply beside an assistant message (a new branch).
+  Q_INVOKABLE void regenerate(qint64 messageId);
+  // A user message edited into a new branch, and a reply to it.
+  Q_INVOKABLE void editAndResend(qint64 messageId, const QString& text);
+  // Shows the previous (-1) or next (+1) sibling of a shown message.
+  Q_INVOKABLE void showSibling(qint64 messageId, int step);
+  // "non-think", "high" or "max": stored on the conversation, used by its next replies.
+  Q_INVOKABLE void setMode(const QString& mode);
+  Q_INVOKABLE void copyToClipboard(const QString& text);
+
+ signals:
+  void databasePathChanged();
+  void modelDirChanged();
+  void conversationIdChanged();
+  void modeChanged();
+  void busyChanged();
+  void modelStatusChanged();
+  void errorChanged();
+  // A conversation was created or changed (the sidebar refreshes its list).
+  void conversationsChanged();
+  // A reply ended (done, stopped or failed).
+  void replyFinished(qint64 messageId);
+
+ private:
+  void onLoaded(const QString& name);
+  void onStreamed(const StreamBatch& batch);
+  void onFinished(const ReplyOutcome& outcome);
+  // Runs a store action; a failure becomes the error line.
+  template <typename Action>
+  bool attempt(const char* failure, Action&& action);
+  bool readyToReply();
+  void createConversation(const QString& firstMessage);
+  flint::store::ReplyInfo replyInfo(const flint::engine::GenerateRequest& request) const;
+  flint::engine::GenerateRequest requestSettings();
+  void startReply(flint::store::StreamingReply reply, flint::engine::GenerateRequest request);
+  void showConversation(std::int64_t conversationId);
+  void setConversationId(std::int64_t id);
+  void setModeValue(const QString& mode);
+  void setBusy(bool busy);
+  void setModelStatus(const QString& status, const QString& name);
+  void setError(const QString& error);
+
+  QString databasePath_;
+  QString modelDir_;
+  std::int64_t conversationId_ = 0;
+  QString mode_ = QStringLiteral("non-think");
+  bool busy_ = false;
+  QString modelStatus_ = QStringLiteral("idle");
+  QString modelName_;
+  QString error_;
+  MessageModel* messages_;
+  StatsModel* stats_;
+
+  // The service outlives the reply it writes (members are destroyed in reverse order).
+  std::optional<flint::store::ConversationService> service_;
+  std::optional<flint::store::StreamingReply> reply_;
+  std::int64_t replyConversation_ = 0;
+  QElapsedTimer replyClock_;
+  bool replyThought_ = false;
+  double thinkingSeconds_ = 0;
+
+  QThread engineThread_;
+  EngineWorker* worker_;  // lives on engineThread_; deleted after the thread ends
+};
+
+}  // namespace flint::ui

@@ -1,0 +1,60 @@
+#pragma once
+// The engine's side of the GUI: a QObject that lives on its own QThread (the ChatController
+// owns both), loads a model folder and runs Session::generate there. It speaks only in queued
+// signals: streamed batches at most ~60 a second, then one finished(). Stop is an atomic flag
+// the engine checks between tokens, so the reply so far is kept.
+#include "engine/engine.h"
+#include "ui/stream_batcher.h"
+
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <exception>
+#include <memory>
+
+namespace flint::ui {
+
+// An exception's words as the end of a user-facing sentence (its own closing period dropped).
+QString errorClause(const std::exception& e);
+
+// How a reply ended, with its final figures.
+struct ReplyOutcome {
+  flint::engine::FinishReason reason = flint::engine::FinishReason::kEndOfSentence;
+  QString error;  // a sentence when generation failed; empty otherwise
+  flint::engine::Stats stats;
+};
+
+class EngineWorker : public QObject {
+  Q_OBJECT
+
+ public:
+  explicit EngineWorker(QObject* parent = nullptr);
+  ~EngineWorker() override;
+
+  // Run on the worker's thread (queue them with QMetaObject::invokeMethod). Calls queue up
+  // in order, so a reply asked for while the model loads starts once it is loaded.
+  void load(const QString& modelDir);
+  void generate(const flint::engine::GenerateRequest& request);
+
+  // Safe from any thread: stop the reply in progress after its current token / allow the
+  // next one to run. The controller clears before queueing a reply, so an early stop holds.
+  void requestStop() { cancel_.store(true); }
+  void clearStop() { cancel_.store(false); }
+
+ signals:
+  void loading(const QString& modelDir);
+  void loaded(const QString& modelName, qint64 contextMax);
+  void loadFailed(const QString& error);
+  void streamed(const flint::ui::StreamBatch& batch);
+  void finished(const flint::ui::ReplyOutcome& outcome);
+
+ private:
+  std::unique_ptr<flint::engine::Engine> engine_;
+  // One session, so a follow-up turn reuses the cache; it resets itself when a prompt does
+  // not extend what it holds (another conversation, another branch).
+  std::unique_ptr<flint::engine::Session> session_;
+  std::atomic<bool> cancel_{false};
+};
+
+}  // namespace flint::ui

@@ -1,0 +1,135 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Flint
+
+// The statistics panel: the reply's speeds, and while speculating how the drafter does (an
+// acceptance chart over the last verify steps, per-position acceptance bars, draft vs verify
+// time, experts read per pass) with its speedup over plain decoding. Shows a StatsModel.
+Pane {
+    id: root
+    property StatsModel stats: null
+
+    readonly property bool live: stats !== null && stats.hasData
+    readonly property bool speculating: live && stats.speculating
+
+    function rate(value) { return value > 0 ? value.toFixed(1) : "–" }
+    function percent(value) { return Math.round(value * 100) + "%" }
+
+    padding: 12
+    implicitWidth: 300
+    background: Rectangle { color: palette.alternateBase }
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 10
+
+        Label {
+            text: qsTr("Statistics")
+            font.bold: true
+        }
+
+        Label {
+            objectName: "statsPlaceholder"
+            visible: !root.live
+            Layout.fillWidth: true
+            wrapMode: Text.Wrap
+            text: qsTr("The figures appear while a reply is generated.")
+            color: palette.placeholderText
+        }
+
+        GridLayout {
+            visible: root.live
+            columns: 2
+            columnSpacing: 12
+            rowSpacing: 2
+            Label { text: qsTr("Decode") }
+            Label {
+                objectName: "decodeRate"
+                text: qsTr("%1 tok/s").arg(root.live ? root.rate(root.stats.decodeTokensPerSecond) : "–")
+            }
+            Label { text: qsTr("Prefill") }
+            Label {
+                objectName: "prefillRate"
+                text: qsTr("%1 tok/s").arg(root.live ? root.rate(root.stats.prefillTokensPerSecond) : "–")
+            }
+            Label { text: qsTr("Generated") }
+            Label { text: root.live ? qsTr("%1 tokens").arg(root.stats.generatedTokens) : "–" }
+            Label { text: qsTr("Context") }
+            Label {
+                text: root.live ? qsTr("%1 of %2").arg(root.stats.contextUsed).arg(root.stats.contextMax) : "–"
+            }
+        }
+
+        ColumnLayout {
+            objectName: "speculationSection"
+            visible: root.speculating
+            Layout.fillWidth: true
+            spacing: 6
+
+            Label { text: qsTr("Speculation"); font.bold: true }
+            GridLayout {
+                columns: 2
+                columnSpacing: 12
+                rowSpacing: 2
+                Label { text: qsTr("Accepted") }
+                Label {
+                    objectName: "acceptanceRate"
+                    text: root.speculating
+                          ? qsTr("%1 (last steps %2)").arg(root.percent(root.stats.acceptanceRate))
+                                                     .arg(root.percent(root.stats.recentAcceptanceRate))
+                          : "–"
+                }
+                Label { text: qsTr("Tokens per pass") }
+                Label { text: root.speculating ? root.stats.meanAcceptedLength.toFixed(2) : "–" }
+                Label { text: qsTr("Speedup") }
+                Label {
+                    objectName: "speedup"
+                    text: !root.speculating ? "–"
+                          : root.stats.speedup > 0 ? qsTr("%1× over plain steps").arg(root.stats.speedup.toFixed(2))
+                          : qsTr("not measured yet")
+                }
+            }
+
+            Label { text: qsTr("Acceptance per verify step"); color: palette.placeholderText }
+            AcceptanceChart {
+                objectName: "acceptanceChart"
+                Layout.fillWidth: true
+                Layout.preferredHeight: 80
+                values: root.speculating ? root.stats.acceptanceHistory : []
+                capacity: root.stats ? root.stats.historyCapacity : 64
+            }
+
+            Label { text: qsTr("Acceptance by draft position"); color: palette.placeholderText }
+            PositionBars {
+                objectName: "positionBars"
+                Layout.fillWidth: true
+                Layout.preferredHeight: 80
+                values: root.speculating ? root.stats.positionAcceptance : []
+            }
+
+            Label { text: qsTr("Time: draft vs verify"); color: palette.placeholderText }
+            PairBars {
+                objectName: "timeSplit"
+                Layout.fillWidth: true
+                first: root.speculating ? root.stats.draftSeconds : 0
+                second: root.speculating ? root.stats.verifySeconds : 0
+                firstLabel: qsTr("draft %1 s").arg(first.toFixed(2))
+                secondLabel: qsTr("verify %1 s").arg(second.toFixed(2))
+            }
+
+            Label { text: qsTr("Distinct experts read"); color: palette.placeholderText }
+            PairBars {
+                objectName: "expertsSplit"
+                Layout.fillWidth: true
+                stacked: false
+                first: root.speculating ? root.stats.expertsPerVerify : 0
+                second: root.speculating ? root.stats.expertsPerPlainStep : 0
+                firstLabel: qsTr("%1 per verify pass").arg(first.toFixed(1))
+                secondLabel: qsTr("%1 per plain step").arg(second.toFixed(1))
+            }
+        }
+
+        Item { Layout.fillHeight: true }
+    }
+}

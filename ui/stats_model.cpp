@@ -1,0 +1,61 @@
+#include "ui/stats_model.h"
+
+#include <algorithm>
+
+namespace flint::ui {
+
+StatsModel::StatsModel(QObject* parent) : QObject(parent) {}
+
+void StatsModel::update(const flint::engine::Stats& stats) {
+  recordSteps(stats.spec);
+  m_stats = stats;  // reuses the vectors' storage: no allocation once they have grown
+  m_hasData = true;
+  emit changed();
+}
+
+void StatsModel::clear() {
+  m_stats = {};
+  m_hasData = false;
+  m_historyEnd = 0;
+  m_historyCount = 0;
+  emit changed();
+}
+
+// The snapshots are cumulative, so a step's acceptance is the difference between two of them.
+// The worker coalesces snapshots (at most ~60 a second), so one difference may span several
+// verify steps: each of them gets their mean, which keeps the chart's x axis in steps.
+void StatsModel::recordSteps(const flint::engine::SpecCounters& now) {
+  const flint::engine::SpecCounters& before = m_stats.spec;
+  // Counters that went back mean a new reply began without clear(): count from zero.
+  const bool restarted = now.steps < before.steps || now.draftTokens < before.draftTokens;
+  const std::size_t steps = restarted ? now.steps : now.steps - before.steps;
+  if (steps == 0) return;
+  const std::size_t drafted = restarted ? now.draftTokens : now.draftTokens - before.draftTokens;
+  const std::size_t accepted =
+      restarted ? now.acceptedTokens : now.acceptedTokens - before.acceptedTokens;
+  const double acceptance = drafted ? double(accepted) / double(drafted) : 0;
+  for (std::size_t i = 0; i < std::min(steps, kHistorySteps); ++i) {
+    m_history[m_historyEnd] = acceptance;
+    m_historyEnd = (m_historyEnd + 1) % kHistorySteps;
+    m_historyCount = std::min(m_historyCount + 1, kHistorySteps);
+  }
+}
+
+QVariantList StatsModel::positionAcceptance() const {
+  const flint::engine::SpecCounters& recent = m_stats.spec.recent;
+  QVariantList out;
+  out.reserve(qsizetype(recent.triedAt.size()));
+  for (std::size_t k = 0; k < recent.triedAt.size(); ++k) out.append(recent.acceptanceAt(k));
+  return out;
+}
+
+QVariantList StatsModel::acceptanceHistory() const {
+  QVariantList out;
+  out.reserve(qsizetype(m_historyCount));
+  const std::size_t first = (m_historyEnd + kHistorySteps - m_historyCount) % kHistorySteps;
+  for (std::size_t i = 0; i < m_historyCount; ++i)
+    out.append(m_history[(first + i) % kHistorySteps]);
+  return out;
+}
+
+}  // namespace flint::ui

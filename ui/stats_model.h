@@ -1,0 +1,90 @@
+#pragma once
+// The live statistics of the reply being generated, for the statistics panel: decode and
+// prefill speed, and for speculation the acceptance (cumulative and over the engine's sliding
+// window), mean accepted length, per-position acceptance, a short history of acceptance per
+// step for the chart, draft vs verify time, distinct experts per verify pass, and the speedup
+// over the plain steps of the same reply. Fed on the GUI thread by the ChatController with the
+// engine's Stats snapshots (already limited to ~60 a second by the EngineWorker).
+#include "engine/engine.h"
+
+#include <QtQml/qqmlregistration.h>
+#include <QObject>
+#include <QVariantList>
+
+#include <array>
+#include <cstddef>
+
+namespace flint::ui {
+
+class StatsModel : public QObject {
+  Q_OBJECT
+  QML_ELEMENT
+  QML_UNCREATABLE("StatsModel comes from a ChatController")
+
+  Q_PROPERTY(bool hasData READ hasData NOTIFY changed)
+  Q_PROPERTY(double decodeTokensPerSecond READ decodeTokensPerSecond NOTIFY changed)
+  Q_PROPERTY(double prefillTokensPerSecond READ prefillTokensPerSecond NOTIFY changed)
+  Q_PROPERTY(bool speculating READ speculating NOTIFY changed)
+  Q_PROPERTY(double acceptanceRate READ acceptanceRate NOTIFY changed)
+  Q_PROPERTY(double recentAcceptanceRate READ recentAcceptanceRate NOTIFY changed)
+  Q_PROPERTY(double meanAcceptedLength READ meanAcceptedLength NOTIFY changed)
+  Q_PROPERTY(double speedup READ speedup NOTIFY changed)
+  Q_PROPERTY(double draftSeconds READ draftSeconds NOTIFY changed)
+  Q_PROPERTY(double verifySeconds READ verifySeconds NOTIFY changed)
+  Q_PROPERTY(double expertsPerVerify READ expertsPerVerify NOTIFY changed)
+  Q_PROPERTY(double expertsPerPlainStep READ expertsPerPlainStep NOTIFY changed)
+  Q_PROPERTY(int contextUsed READ contextUsed NOTIFY changed)
+  Q_PROPERTY(int contextMax READ contextMax NOTIFY changed)
+  Q_PROPERTY(int generatedTokens READ generatedTokens NOTIFY changed)
+  Q_PROPERTY(QVariantList positionAcceptance READ positionAcceptance NOTIFY changed)
+  Q_PROPERTY(QVariantList acceptanceHistory READ acceptanceHistory NOTIFY changed)
+  Q_PROPERTY(int historyCapacity READ historyCapacity CONSTANT)
+
+ public:
+  // Verify steps the acceptance chart shows.
+  static constexpr std::size_t kHistorySteps = 64;
+
+  explicit StatsModel(QObject* parent = nullptr);
+
+  // A new snapshot of the reply in progress (cumulative for that reply).
+  void update(const flint::engine::Stats& stats);
+  // A new reply starts: forget the last one's figures (the history chart keeps nothing).
+  void clear();
+
+  bool hasData() const { return m_hasData; }
+  double decodeTokensPerSecond() const { return m_stats.decodeTokensPerSecond(); }
+  double prefillTokensPerSecond() const { return m_stats.prefillTokensPerSecond(); }
+  bool speculating() const { return m_stats.speculating; }
+  double acceptanceRate() const { return m_stats.spec.acceptanceRate(); }
+  double recentAcceptanceRate() const { return m_stats.spec.recent.acceptanceRate(); }
+  double meanAcceptedLength() const { return m_stats.spec.meanAcceptedLength(); }
+  // 0 until the reply ran both drafted and plain steps to compare.
+  double speedup() const { return m_stats.spec.speedupOverPlain(); }
+  double draftSeconds() const { return m_stats.spec.draftSeconds; }
+  double verifySeconds() const { return m_stats.spec.verifySeconds; }
+  double expertsPerVerify() const { return m_stats.spec.expertsPerVerify(); }
+  double expertsPerPlainStep() const { return m_stats.spec.expertsPerPlainStep(); }
+  int contextUsed() const { return int(m_stats.contextUsed); }
+  int contextMax() const { return int(m_stats.contextMax); }
+  int generatedTokens() const { return int(m_stats.generatedTokens); }
+  // P(draft k accepted | the drafts before it were), over the engine's sliding window.
+  QVariantList positionAcceptance() const;
+  // Acceptance of each of the last kHistorySteps verify steps, oldest first.
+  QVariantList acceptanceHistory() const;
+  int historyCapacity() const { return int(kHistorySteps); }
+
+ signals:
+  void changed();
+
+ private:
+  void recordSteps(const flint::engine::SpecCounters& now);
+
+  flint::engine::Stats m_stats;
+  bool m_hasData = false;
+  std::array<double, kHistorySteps>
+      m_history{};  // a ring: m_historyCount values end at m_historyEnd
+  std::size_t m_historyEnd = 0;
+  std::size_t m_historyCount = 0;
+};
+
+}  // namespace flint::ui
