@@ -3,6 +3,8 @@
 // block, the statistics panel shows the live figures, and the conversation is in the database.
 // Saves the screenshots docs/ shows, and reports the GUI thread's longest stall while the
 // engine generated (a measurement, not an assertion: timing depends on the machine).
+#include "tests/ui/window_probe.h"
+
 #include "app/store/conversation_service.h"
 
 #include <QDir>
@@ -49,14 +51,6 @@ QList<QQuickItem*> visibleItems(QQuickWindow* window, const char* name) {
   return out;
 }
 
-int distinctColours(const QImage& image, const QRect& area) {
-  QSet<QRgb> colours;
-  const QRect r = area.intersected(image.rect());
-  for (int y = r.top(); y <= r.bottom(); y += 2)
-    for (int x = r.left(); x <= r.right(); x += 2) colours.insert(image.pixel(x, y));
-  return int(colours.size());
-}
-
 }  // namespace
 
 class GuiChatTest : public QObject {
@@ -64,13 +58,8 @@ class GuiChatTest : public QObject {
 
  private slots:
   void initTestCase() {
-    QQuickStyle::setStyle("Fusion");
-    engine_.addImportPath(QStringLiteral("qrc:/"));
-    engine_.load(QUrl(QStringLiteral("qrc:/Flint/qml/Main.qml")));
-    QVERIFY2(!engine_.rootObjects().isEmpty(), "Main.qml did not load");
-    window_ = qobject_cast<QQuickWindow*>(engine_.rootObjects().first());
+    window_ = flint::ui::testing::openMainWindow(engine_);
     QVERIFY(window_);
-    QVERIFY(QTest::qWaitForWindowExposed(window_));
     chat_ = window_->findChild<QObject*>(QStringLiteral("chatController"));
     QVERIFY(chat_);
     QTRY_COMPARE_WITH_TIMEOUT(chat_->property("modelStatus").toString(), QStringLiteral("ready"),
@@ -157,7 +146,8 @@ class GuiChatTest : public QObject {
     QQuickItem* panel = item(window_, "statsPanel");
     QVERIFY(panel && panel->isVisible());
     const QRectF area = panel->mapRectToScene(QRectF(0, 0, panel->width(), panel->height()));
-    QVERIFY2(distinctColours(shot, area.toRect()) > 8, "the statistics panel drew something");
+    QVERIFY2(flint::ui::testing::distinctColours(shot, area.toRect()) > 8,
+             "the statistics panel drew something");
 
     // Stored: one conversation with the question and the answer, done.
     flint::store::ConversationService store(flint::store::defaultDatabasePath());

@@ -1,5 +1,7 @@
 // Opens the real main window offscreen, checks that every named part is there, visible and
 // inside the window, and that each part actually painted something in a screenshot.
+#include "tests/ui/window_probe.h"
+
 #include <QDir>
 #include <QGuiApplication>
 #include <QImage>
@@ -13,31 +15,13 @@
 
 Q_IMPORT_QML_PLUGIN(FlintPlugin)
 
-namespace {
-
-// How many distinct colours an area of the image has: a blank area has one.
-int distinctColours(const QImage& image, const QRect& area) {
-  QSet<QRgb> colours;
-  const QRect r = area.intersected(image.rect());
-  for (int y = r.top(); y <= r.bottom(); y += 2)
-    for (int x = r.left(); x <= r.right(); x += 2) colours.insert(image.pixel(x, y));
-  return int(colours.size());
-}
-
-}  // namespace
-
 class MainWindowTest : public QObject {
   Q_OBJECT
 
  private slots:
   void initTestCase() {
-    QQuickStyle::setStyle("Fusion");
-    engine_.addImportPath(QStringLiteral("qrc:/"));
-    engine_.load(QUrl(QStringLiteral("qrc:/Flint/qml/Main.qml")));
-    QVERIFY2(!engine_.rootObjects().isEmpty(), "Main.qml did not load");
-    window_ = qobject_cast<QQuickWindow*>(engine_.rootObjects().first());
+    window_ = flint::ui::testing::openMainWindow(engine_);
     QVERIFY(window_);
-    QVERIFY(QTest::qWaitForWindowExposed(window_));
   }
 
   void namedParts_data() {
@@ -88,7 +72,7 @@ class MainWindowTest : public QObject {
       auto* item = window_->findChild<QQuickItem*>(n);
       QVERIFY(item);
       const QRect box = item->mapRectToScene(QRectF(0, 0, item->width(), item->height())).toRect();
-      QVERIFY2(distinctColours(shot, box) >= 3,
+      QVERIFY2(flint::ui::testing::distinctColours(shot, box) >= 3,
                qPrintable(QString("%1 looks blank in %2").arg(n, path)));
     }
   }
