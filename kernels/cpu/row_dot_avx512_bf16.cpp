@@ -118,15 +118,6 @@ void fp4Bf16DotT(const std::uint8_t* w, const std::uint8_t* scales, std::size_t 
   }
 }
 
-void fp4Bf16Dot(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols,
-                const std::uint16_t* x, std::size_t xStride, std::size_t tokens, float* out,
-                std::size_t outStride) {
-  forTokenRuns(tokens, [&](std::size_t t0, auto run) {
-    fp4Bf16DotT<decltype(run)::value>(w, scales, cols, x + t0 * xStride, xStride,
-                                      out + t0 * outStride, outStride);
-  });
-}
-
 // BF16 rows against bf16 activations: the weights go to vdpbf16ps straight from memory. Weights
 // below 2^-126 in magnitude (bf16 subnormals) count as zero here, an error under 1e-38 * |x|.
 template <int T>
@@ -237,11 +228,19 @@ void fp8Bf16DotT(const std::uint8_t* w, const std::uint8_t* scales, std::size_t 
   }
 }
 
-void fp8Bf16Dot(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols,
-                const std::uint16_t* x, std::size_t xStride, std::size_t tokens, float* out,
-                std::size_t outStride) {
+// One run of up to kFusedTokens tokens through a quantized-row kernel.
+using RunKernel = void (*)(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols,
+                           const std::uint16_t* x, std::size_t xStride, float* out,
+                           std::size_t outStride);
+
+// Any number of tokens: runs of four, then the rest, each with the kernel for its length.
+template <RunKernel K1, RunKernel K2, RunKernel K3, RunKernel K4>
+void quantBf16Dot(const std::uint8_t* w, const std::uint8_t* scales, std::size_t cols,
+                  const std::uint16_t* x, std::size_t xStride, std::size_t tokens, float* out,
+                  std::size_t outStride) {
+  constexpr RunKernel kernels[] = {K1, K2, K3, K4};
   forTokenRuns(tokens, [&](std::size_t t0, auto run) {
-    fp8Bf16DotT<decltype(run)::value>(w, scales, cols, x + t0 * xStride, xStride,
+    kernels[decltype(run)::value - 1](w, scales, cols, x + t0 * xStride, xStride,
                                       out + t0 * outStride, outStride);
   });
 }
@@ -249,11 +248,11 @@ void fp8Bf16Dot(const std::uint8_t* w, const std::uint8_t* scales, std::size_t c
 }  // namespace
 
 QuantBf16Kernel fp4Bf16KernelAvx512() {
-  return fp4Bf16Dot;
+  return quantBf16Dot<fp4Bf16DotT<1>, fp4Bf16DotT<2>, fp4Bf16DotT<3>, fp4Bf16DotT<4>>;
 }
 
 QuantBf16Kernel fp8Bf16KernelAvx512() {
-  return fp8Bf16Dot;
+  return quantBf16Dot<fp8Bf16DotT<1>, fp8Bf16DotT<2>, fp8Bf16DotT<3>, fp8Bf16DotT<4>>;
 }
 
 Bf16Bf16Kernel bf16Bf16KernelAvx512() {
