@@ -9,6 +9,7 @@
 #include <QGuiApplication>
 #include <QRandomGenerator>
 
+#include <algorithm>
 #include <climits>
 #include <exception>
 #include <utility>
@@ -81,13 +82,11 @@ ChatController::ChatController(QObject* parent)
       worker_(new EngineWorker) {
   engineThread_.setObjectName(QStringLiteral("flint-engine"));
   worker_->moveToThread(&engineThread_);
-  connect(worker_, &EngineWorker::loading, this,
-          [this] { setModelStatus(QStringLiteral("loading"), modelName_); });
+  connect(worker_, &EngineWorker::loading, this, &ChatController::onLoading);
   connect(worker_, &EngineWorker::loaded, this, &ChatController::onLoaded);
-  connect(worker_, &EngineWorker::loadFailed, this, [this](const QString& why) {
-    setModelStatus(QStringLiteral("failed"), modelName_);
-    setError(why);
-  });
+  connect(worker_, &EngineWorker::loadFailed, this, &ChatController::onLoadFailed);
+  connect(worker_, &EngineWorker::loadAbandoned, this,
+          [this](quint64, const QString& keptDir) { onLoadAbandoned(keptDir); });
   connect(worker_, &EngineWorker::streamed, this, &ChatController::onStreamed);
   connect(worker_, &EngineWorker::finished, this, &ChatController::onFinished);
   engineThread_.start();
@@ -125,16 +124,53 @@ void ChatController::setDatabasePath(const QString& path) {
   messages_->clear();
   if (opened)
     setModeValue(modeName(store::effectiveSettings(service_->database(), {}).thinkingMode));
+  readHostExpertBudget();
   emit conversationsChanged();
 }
 
 void ChatController::setModelDir(const QString& dir) {
-  if (dir == modelDir_) return;
-  modelDir_ = dir;
-  emit modelDirChanged();
+  if (dir != modelDir_) loadModel(dir);
+}
+
+void ChatController::loadModel(const QString& dir) {
+  setModelDirValue(dir);
+  LoadRequest request;
+  request.modelDir = dir;
+  if (hostExpertBudget_ > 0) request.hostExpertBytes = std::uint64_t(hostExpertBudget_);
+  request.ticket = ++lastTicket_;
+  pendingLoad_ = request.ticket;
+  worker_->wantLoad(request.ticket);
   setModelStatus(QStringLiteral("loading"), QDir(dir).dirName());
+  setLoadPhase(busy_ ? tr("Waiting for the reply to finish…") : tr("Starting the load…"));
   QMetaObject::invokeMethod(
-      worker_, [w = worker_, dir] { w->load(dir); }, Qt::QueuedConnection);
+      worker_, [w = worker_, request] { w->load(request); }, Qt::QueuedConnection);
+}
+
+void ChatController::cancelLoad() {
+  if (pendingLoad_ == 0) return;
+  worker_->wantLoad(0);
+  pendingLoad_ = 0;
+  setLoadPhase({});
+  // The worker's answer (loadAbandoned) names the model it kept; until then, the last one.
+  showKeptModel(loadedDir_, QStringLiteral("idle"));
+}
+
+void ChatController::setHostExpertBudget(qint64 bytes) {
+  if (!service_) {
+    setError(tr("The conversation database is not open, so the budget cannot be saved."));
+    return;
+  }
+  const bool saved = attempt("save the memory budget", [&] {
+    store::SettingsOverrides global = store::globalSettings(service_->database());
+    store::MemoryBudgets memory = global.memory.value_or(store::MemoryBudgets{});
+    memory.hostBytes =
+        bytes > 0 ? std::optional<std::uint64_t>(std::uint64_t(bytes)) : std::nullopt;
+    global.memory = memory;
+    store::saveGlobalSettings(service_->database(), global);
+  });
+  if (!saved) return;
+  readHostExpertBudget();
+  if (!modelDir_.isEmpty()) loadModel(modelDir_);
 }
 
 void ChatController::open(qint64 conversationId) {
@@ -215,8 +251,44 @@ void ChatController::copyToClipboard(const QString& text) {
   QGuiApplication::clipboard()->setText(text);
 }
 
-void ChatController::onLoaded(const QString& name) {
-  setModelStatus(QStringLiteral("ready"), name);
+void ChatController::onLoading(quint64 ticket, const QString& dir) {
+  if (ticket == pendingLoad_)
+    setLoadPhase(tr("Reading and checking the weights of %1…").arg(QDir(dir).dirName()));
+}
+
+// The worker swapped models: true whatever the user did meanwhile.
+void ChatController::onLoaded(quint64 ticket, const QString& dir) {
+  loadedDir_ = dir;
+  if (ticket == pendingLoad_) pendingLoad_ = 0;
+  if (pendingLoad_ != 0) return;  // a newer load is on its way
+  setLoadPhase({});
+  setModelDirValue(dir);
+  setModelStatus(QStringLiteral("ready"), QDir(dir).dirName());
+}
+
+void ChatController::onLoadFailed(quint64 ticket, const QString& why, const QString& keptDir) {
+  loadedDir_ = keptDir;
+  if (ticket != pendingLoad_) return;
+  pendingLoad_ = 0;
+  setLoadPhase({});
+  showKeptModel(keptDir, QStringLiteral("failed"));
+  setError(keptDir.isEmpty() ? why
+                             : tr("%1 %2 is still in use.").arg(why, QDir(keptDir).dirName()));
+}
+
+void ChatController::onLoadAbandoned(const QString& keptDir) {
+  loadedDir_ = keptDir;
+  if (pendingLoad_ == 0) showKeptModel(keptDir, QStringLiteral("idle"));
+}
+
+void ChatController::showKeptModel(const QString& keptDir, const QString& noneStatus) {
+  if (keptDir.isEmpty()) {
+    // A failed load keeps its name beside the error; an abandoned one leaves nothing.
+    setModelStatus(noneStatus, noneStatus == QStringLiteral("failed") ? modelName_ : QString());
+    return;
+  }
+  setModelDirValue(keptDir);
+  setModelStatus(QStringLiteral("ready"), QDir(keptDir).dirName());
 }
 
 void ChatController::onStreamed(const StreamBatch& batch) {
@@ -312,7 +384,7 @@ engine::GenerateRequest ChatController::requestSettings() {
   request.sampling.seed = settings.sampling.seed.value_or(QRandomGenerator::global()->generate64());
   // 0 in the settings means until the context is full; the engine stops there itself.
   request.maxTokens = settings.sampling.maxTokens > 0 ? settings.sampling.maxTokens : INT_MAX;
-  if (!settings.speculation) request.maxDrafts = 0;
+  request.maxDrafts = settings.speculation ? std::size_t(std::max(settings.maxDrafts, 0)) : 0;
   if (!settings.systemPrompt.empty())
     request.messages.push_back({engine::ChatRole::kSystem, settings.systemPrompt, ""});
   return request;
@@ -373,6 +445,30 @@ void ChatController::setModelStatus(const QString& status, const QString& name) 
   modelStatus_ = status;
   modelName_ = name;
   emit modelStatusChanged();
+}
+
+void ChatController::setLoadPhase(const QString& phase) {
+  if (phase == loadPhase_) return;
+  loadPhase_ = phase;
+  emit loadPhaseChanged();
+}
+
+void ChatController::setModelDirValue(const QString& dir) {
+  if (dir == modelDir_) return;
+  modelDir_ = dir;
+  emit modelDirChanged();
+}
+
+void ChatController::readHostExpertBudget() {
+  qint64 budget = 0;
+  if (service_)
+    attempt("read the memory budget", [&] {
+      const auto bytes = store::effectiveSettings(service_->database(), {}).memory.hostBytes;
+      budget = bytes ? qint64(*bytes) : 0;
+    });
+  if (budget == hostExpertBudget_) return;
+  hostExpertBudget_ = budget;
+  emit hostExpertBudgetChanged();
 }
 
 void ChatController::setError(const QString& error) {

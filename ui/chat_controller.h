@@ -35,6 +35,10 @@ class ChatController : public QObject, public QQmlParserStatus {
   // "idle", "loading", "ready" or "failed".
   Q_PROPERTY(QString modelStatus READ modelStatus NOTIFY modelStatusChanged)
   Q_PROPERTY(QString modelName READ modelName NOTIFY modelStatusChanged)
+  // What a load is doing now, in words (empty when no load runs).
+  Q_PROPERTY(QString loadPhase READ loadPhase NOTIFY loadPhaseChanged)
+  // Host memory for the routed experts, in bytes; 0: this machine's plan decides.
+  Q_PROPERTY(qint64 hostExpertBudget READ hostExpertBudget NOTIFY hostExpertBudgetChanged)
   Q_PROPERTY(QString error READ error NOTIFY errorChanged)
   Q_PROPERTY(flint::ui::MessageModel* messages READ messages CONSTANT)
   Q_PROPERTY(flint::ui::StatsModel* stats READ stats CONSTANT)
@@ -55,6 +59,8 @@ class ChatController : public QObject, public QQmlParserStatus {
   bool busy() const { return busy_; }
   QString modelStatus() const { return modelStatus_; }
   QString modelName() const { return modelName_; }
+  QString loadPhase() const { return loadPhase_; }
+  qint64 hostExpertBudget() const { return hostExpertBudget_; }
   QString error() const { return error_; }
   MessageModel* messages() const { return messages_; }
   StatsModel* stats() const { return stats_; }
@@ -74,6 +80,14 @@ class ChatController : public QObject, public QQmlParserStatus {
   // "non-think", "high" or "max": stored on the conversation, used by its next replies.
   Q_INVOKABLE void setMode(const QString& mode);
   Q_INVOKABLE void copyToClipboard(const QString& text);
+  // Loads a model folder (again, when it is the current one); the model before it stays in
+  // use until the new one is ready, and stays when the load fails.
+  Q_INVOKABLE void loadModel(const QString& dir);
+  // Abandons the load in progress: the previous model stays (the engine cannot stop a load
+  // midway, so it finishes in the background and is dropped).
+  Q_INVOKABLE void cancelLoad();
+  // Saves the routed experts' host budget (0: the machine's plan) and reloads the model.
+  Q_INVOKABLE void setHostExpertBudget(qint64 bytes);
 
  signals:
   void databasePathChanged();
@@ -82,6 +96,8 @@ class ChatController : public QObject, public QQmlParserStatus {
   void modeChanged();
   void busyChanged();
   void modelStatusChanged();
+  void loadPhaseChanged();
+  void hostExpertBudgetChanged();
   void errorChanged();
   // A conversation was created or changed (the sidebar refreshes its list).
   void conversationsChanged();
@@ -89,7 +105,15 @@ class ChatController : public QObject, public QQmlParserStatus {
   void replyFinished(qint64 messageId);
 
  private:
-  void onLoaded(const QString& name);
+  void onLoading(quint64 ticket, const QString& dir);
+  void onLoaded(quint64 ticket, const QString& dir);
+  void onLoadFailed(quint64 ticket, const QString& why, const QString& keptDir);
+  void onLoadAbandoned(const QString& keptDir);
+  // The status and folder of the model the worker kept (none: failed, or idle if none was).
+  void showKeptModel(const QString& keptDir, const QString& noneStatus);
+  void setLoadPhase(const QString& phase);
+  void setModelDirValue(const QString& dir);
+  void readHostExpertBudget();
   void onStreamed(const StreamBatch& batch);
   void onFinished(const ReplyOutcome& outcome);
   // Runs a store action; a failure becomes the error line.
@@ -114,6 +138,11 @@ class ChatController : public QObject, public QQmlParserStatus {
   bool busy_ = false;
   QString modelStatus_ = QStringLiteral("idle");
   QString modelName_;
+  QString loadPhase_;
+  QString loadedDir_;  // the folder of the model the worker holds; empty: none
+  qint64 hostExpertBudget_ = 0;
+  quint64 lastTicket_ = 0;
+  quint64 pendingLoad_ = 0;  // the ticket of the load the user waits for; 0: none
   QString error_;
   MessageModel* messages_;
   StatsModel* stats_;

@@ -1,11 +1,14 @@
 #include "ui/engine_worker.h"
 
 #include "engine/logging/log.h"
+#include "ui/model_memory.h"
 
 #include <QDir>
 
 #include <exception>
 #include <filesystem>
+#include <stdexcept>
+#include <utility>
 
 namespace flint::ui {
 
@@ -22,24 +25,42 @@ EngineWorker::~EngineWorker() {
   session_.reset();
 }
 
-void EngineWorker::load(const QString& modelDir) {
-  emit loading(modelDir);
-  session_.reset();
-  engine_.reset();
-  const std::filesystem::path dir = modelDir.toStdString();
+void EngineWorker::load(const LoadRequest& request) {
+  if (wantedLoad_.load() != request.ticket) {
+    emit loadAbandoned(request.ticket, loadedDir_);
+    return;
+  }
+  emit loading(request.ticket, request.modelDir);
+  const std::filesystem::path dir = request.modelDir.toStdString();
+  std::unique_ptr<flint::engine::Engine> engine;
+  std::unique_ptr<flint::engine::Session> session;
   try {
     if (!std::filesystem::is_directory(dir))
       throw std::runtime_error("the folder " + dir.string() + " does not exist");
-    engine_ = flint::engine::Engine::load(dir, {});
-    session_ = engine_->newSession();
+    engine = flint::engine::Engine::load(
+        dir, loadOptionsFor(planModelMemory(dir), request.hostExpertBytes));
+    session = engine->newSession();
   } catch (const std::exception& e) {
-    session_.reset();
-    engine_.reset();
     flint::log::logger("ui")->error("could not load {}: {}", dir.string(), e.what());
-    emit loadFailed(QStringLiteral("The model could not be loaded: %1.").arg(errorClause(e)));
+    if (wantedLoad_.load() != request.ticket) {
+      emit loadAbandoned(request.ticket, loadedDir_);
+      return;
+    }
+    emit loadFailed(request.ticket,
+                    QStringLiteral("The model could not be loaded: %1.").arg(errorClause(e)),
+                    loadedDir_);
     return;
   }
-  emit loaded(QDir(modelDir).dirName(), qint64(engine_->config().maxPositionEmbeddings));
+  if (wantedLoad_.load() != request.ticket) {
+    flint::log::logger("ui")->info("load of {} cancelled; the previous model stays", dir.string());
+    emit loadAbandoned(request.ticket, loadedDir_);
+    return;
+  }
+  session_.reset();
+  engine_ = std::move(engine);
+  session_ = std::move(session);
+  loadedDir_ = request.modelDir;
+  emit loaded(request.ticket, loadedDir_, qint64(engine_->config().maxPositionEmbeddings));
 }
 
 void EngineWorker::generate(const flint::engine::GenerateRequest& request) {

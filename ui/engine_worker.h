@@ -2,7 +2,8 @@
 // The engine's side of the GUI: a QObject that lives on its own QThread (the ChatController
 // owns both), loads a model folder and runs Session::generate there. It speaks only in queued
 // signals: streamed batches at most ~60 a second, then one finished(). Stop is an atomic flag
-// the engine checks between tokens, so the reply so far is kept.
+// the engine checks between tokens, so the reply so far is kept. A load keeps the model before
+// it until the new one is ready, so a failed or cancelled load leaves the chat working.
 #include "engine/engine.h"
 #include "ui/stream_batcher.h"
 
@@ -10,8 +11,10 @@
 #include <QString>
 
 #include <atomic>
+#include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 
 namespace flint::ui {
 
@@ -25,6 +28,14 @@ struct ReplyOutcome {
   flint::engine::Stats stats;
 };
 
+// One load: its folder, the routed experts' host budget (none: this machine's plan) and the
+// ticket that names it in the signals and in cancellation.
+struct LoadRequest {
+  QString modelDir;
+  std::optional<std::uint64_t> hostExpertBytes;
+  quint64 ticket = 0;
+};
+
 class EngineWorker : public QObject {
   Q_OBJECT
 
@@ -34,18 +45,23 @@ class EngineWorker : public QObject {
 
   // Run on the worker's thread (queue them with QMetaObject::invokeMethod). Calls queue up
   // in order, so a reply asked for while the model loads starts once it is loaded.
-  void load(const QString& modelDir);
+  void load(const LoadRequest& request);
   void generate(const flint::engine::GenerateRequest& request);
 
   // Safe from any thread: stop the reply in progress after its current token / allow the
   // next one to run. The controller clears before queueing a reply, so an early stop holds.
   void requestStop() { cancel_.store(true); }
   void clearStop() { cancel_.store(false); }
+  // Safe from any thread: only the load with this ticket may replace the model; 0 abandons
+  // every load (one already running ends, and its model is then dropped).
+  void wantLoad(quint64 ticket) { wantedLoad_.store(ticket); }
 
  signals:
-  void loading(const QString& modelDir);
-  void loaded(const QString& modelName, qint64 contextMax);
-  void loadFailed(const QString& error);
+  void loading(quint64 ticket, const QString& modelDir);
+  void loaded(quint64 ticket, const QString& modelDir, qint64 contextMax);
+  // keptDir: the folder of the model still loaded (empty: none).
+  void loadFailed(quint64 ticket, const QString& error, const QString& keptDir);
+  void loadAbandoned(quint64 ticket, const QString& keptDir);
   void streamed(const flint::ui::StreamBatch& batch);
   void finished(const flint::ui::ReplyOutcome& outcome);
 
@@ -54,7 +70,9 @@ class EngineWorker : public QObject {
   // One session, so a follow-up turn reuses the cache; it resets itself when a prompt does
   // not extend what it holds (another conversation, another branch).
   std::unique_ptr<flint::engine::Session> session_;
+  QString loadedDir_;
   std::atomic<bool> cancel_{false};
+  std::atomic<quint64> wantedLoad_{0};
 };
 
 }  // namespace flint::ui

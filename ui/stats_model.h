@@ -3,7 +3,9 @@
 // prefill speed, and for speculation the acceptance (cumulative and over the engine's sliding
 // window), mean accepted length, per-position acceptance, a short history of acceptance per
 // step for the chart, draft vs verify time, distinct experts per verify pass, and the speedup
-// over the plain steps of the same reply. Fed on the GUI thread by the ChatController with the
+// over the plain steps of the same reply; for a model whose experts live in a host memory
+// budget with the disk behind it, how often an expert was already in memory and what was read
+// from disk. Fed on the GUI thread by the ChatController with the
 // engine's Stats snapshots (already limited to ~60 a second by the EngineWorker).
 #include "engine/engine.h"
 
@@ -39,6 +41,13 @@ class StatsModel : public QObject {
   Q_PROPERTY(QVariantList positionAcceptance READ positionAcceptance NOTIFY changed)
   Q_PROPERTY(QVariantList acceptanceHistory READ acceptanceHistory NOTIFY changed)
   Q_PROPERTY(int historyCapacity READ historyCapacity CONSTANT)
+  Q_PROPERTY(bool expertTiers READ expertTiers NOTIFY changed)
+  Q_PROPERTY(double expertHitRate READ expertHitRate NOTIFY changed)
+  Q_PROPERTY(int expertHostHits READ expertHostHits NOTIFY changed)
+  Q_PROPERTY(int expertDiskReads READ expertDiskReads NOTIFY changed)
+  Q_PROPERTY(int expertReadAhead READ expertReadAhead NOTIFY changed)
+  Q_PROPERTY(double expertMegabytesRead READ expertMegabytesRead NOTIFY changed)
+  Q_PROPERTY(double expertReadSeconds READ expertReadSeconds NOTIFY changed)
 
  public:
   // Verify steps the acceptance chart shows.
@@ -72,6 +81,16 @@ class StatsModel : public QObject {
   // Acceptance of each of the last kHistorySteps verify steps, oldest first.
   QVariantList acceptanceHistory() const;
   int historyCapacity() const { return int(kHistorySteps); }
+  // False when every expert stays in memory: the figures below are then all zero.
+  bool expertTiers() const { return m_stats.expertTiers; }
+  // Of this reply's expert uses, the share served from host memory.
+  double expertHitRate() const { return m_stats.experts.hitRate(); }
+  int expertHostHits() const { return int(m_stats.experts.hostHits); }
+  int expertDiskReads() const { return int(m_stats.experts.diskReads); }
+  // Of the disk reads, those started before the expert was asked for.
+  int expertReadAhead() const { return int(m_stats.experts.readAhead); }
+  double expertMegabytesRead() const { return double(m_stats.experts.bytesRead) / 1e6; }
+  double expertReadSeconds() const { return m_stats.experts.readSeconds; }
 
  signals:
   void changed();

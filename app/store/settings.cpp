@@ -16,9 +16,12 @@ constexpr const char* kKeyThinkingMode = "thinking_mode";
 constexpr const char* kKeySampling = "sampling";
 constexpr const char* kKeySystemPrompt = "system_prompt";
 constexpr const char* kKeySpeculation = "speculation";
+constexpr const char* kKeyMaxDrafts = "max_drafts";
 constexpr const char* kKeyMemory = "memory";
-constexpr std::array<const char*, 5> kKnownKeys = {kKeyThinkingMode, kKeySampling, kKeySystemPrompt,
-                                                   kKeySpeculation, kKeyMemory};
+constexpr const char* kKeyTheme = "theme";
+constexpr std::array<const char*, 7> kKnownKeys = {
+    kKeyThinkingMode, kKeySampling, kKeySystemPrompt, kKeySpeculation,
+    kKeyMaxDrafts,    kKeyMemory,   kKeyTheme};
 
 constexpr const char* kSelectGlobal = "SELECT key, value FROM settings";
 constexpr const char* kDeleteGlobal = "DELETE FROM settings WHERE key = ?1";
@@ -68,7 +71,9 @@ void apply(Settings& settings, const SettingsOverrides& layer) {
   if (layer.sampling) settings.sampling = *layer.sampling;
   if (layer.systemPrompt) settings.systemPrompt = *layer.systemPrompt;
   if (layer.speculation) settings.speculation = *layer.speculation;
+  if (layer.maxDrafts) settings.maxDrafts = *layer.maxDrafts;
   if (layer.memory) settings.memory = *layer.memory;
+  if (layer.theme) settings.theme = *layer.theme;
 }
 
 // Reads one layer's rows. A row that no longer parses is skipped with a warning: one bad
@@ -107,13 +112,25 @@ void writeLayer(Database& db, const SettingsOverrides& overrides, const char* de
 
 }  // namespace
 
+std::string_view toString(Theme theme) {
+  return theme == Theme::Dark ? "dark" : "light";
+}
+
+std::optional<Theme> parseTheme(std::string_view word) {
+  if (word == "light") return Theme::Light;
+  if (word == "dark") return Theme::Dark;
+  return std::nullopt;
+}
+
 json settingsToJson(const SettingsOverrides& o) {
   json j = json::object();
   if (o.thinkingMode) j[kKeyThinkingMode] = toString(*o.thinkingMode);
   if (o.sampling) j[kKeySampling] = samplingToJson(*o.sampling);
   if (o.systemPrompt) j[kKeySystemPrompt] = *o.systemPrompt;
   if (o.speculation) j[kKeySpeculation] = *o.speculation;
+  if (o.maxDrafts) j[kKeyMaxDrafts] = *o.maxDrafts;
   if (o.memory) j[kKeyMemory] = memoryToJson(*o.memory);
+  if (o.theme) j[kKeyTheme] = toString(*o.theme);
   return j;
 }
 
@@ -130,7 +147,13 @@ SettingsOverrides settingsFromJson(const json& j) {
     if (j.contains(kKeySampling)) o.sampling = samplingFromJson(j.at(kKeySampling));
     if (j.contains(kKeySystemPrompt)) o.systemPrompt = j.at(kKeySystemPrompt).get<std::string>();
     if (j.contains(kKeySpeculation)) o.speculation = j.at(kKeySpeculation).get<bool>();
+    if (j.contains(kKeyMaxDrafts)) o.maxDrafts = j.at(kKeyMaxDrafts).get<int>();
     if (j.contains(kKeyMemory)) o.memory = memoryFromJson(j.at(kKeyMemory));
+    if (j.contains(kKeyTheme)) {
+      const auto word = j.at(kKeyTheme).get<std::string>();
+      o.theme = parseTheme(word);
+      if (!o.theme) throw StoreError(StoreErrorKind::InvalidInput, "unknown theme '" + word + "'");
+    }
   } catch (const json::exception& e) {
     throw StoreError(StoreErrorKind::InvalidInput, std::string("bad settings: ") + e.what());
   }

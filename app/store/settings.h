@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace flint::store {
 
@@ -30,12 +31,18 @@ struct MemoryBudgets {
   bool operator==(const MemoryBudgets&) const = default;
 };
 
+enum class Theme { Light, Dark };
+std::string_view toString(Theme theme);  // "light", "dark"
+std::optional<Theme> parseTheme(std::string_view word);
+
 struct Settings {
   ThinkingMode thinkingMode = ThinkingMode::NonThink;
   Sampling sampling;
   std::string systemPrompt;
   bool speculation = true;  // DSpark drafting
+  int maxDrafts = 5;        // drafts per verify pass when speculating
   MemoryBudgets memory;
+  Theme theme = Theme::Light;
   bool operator==(const Settings&) const = default;
 };
 
@@ -45,7 +52,9 @@ struct SettingsOverrides {
   std::optional<Sampling> sampling;
   std::optional<std::string> systemPrompt;
   std::optional<bool> speculation;
+  std::optional<int> maxDrafts;
   std::optional<MemoryBudgets> memory;
+  std::optional<Theme> theme;
   bool operator==(const SettingsOverrides&) const = default;
 };
 

@@ -129,7 +129,7 @@ class GuiChatTest : public QObject {
       return std::any_of(shownTexts.begin(), shownTexts.end(),
                          [&](const QString& t) { return t.contains(words); });
     };
-    QVERIFY2(shownTexts.size() == 2 && onScreen(firstWord) && onScreen("What is 47+38?"),
+    QVERIFY2(shownTexts.size() >= 2 && onScreen(firstWord) && onScreen("What is 47+38?"),
              qPrintable("the answer is on screen: " + shownTexts.join(" | ") + " vs " + answer));
 
     // Expand the answer's thinking block and keep the picture.

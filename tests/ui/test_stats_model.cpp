@@ -213,6 +213,76 @@ class StatsModelTest : public QObject {
     QVERIFY(model.acceptanceRate() > model.recentAcceptanceRate());
   }
 
+  void expertFiguresComeFromTheSnapshot() {
+    Stats stats;
+    stats.expertTiers = true;
+    stats.experts.hostHits = 90;
+    stats.experts.diskReads = 30;
+    stats.experts.readAhead = 12;
+    stats.experts.bytesRead = 45'000'000;
+    stats.experts.readSeconds = 0.25;
+    StatsModel model;
+    model.update(stats);
+    QVERIFY(model.expertTiers());
+    QCOMPARE(model.expertHitRate(), 0.75);
+    QCOMPARE(model.expertHostHits(), 90);
+    QCOMPARE(model.expertDiskReads(), 30);
+    QCOMPARE(model.expertReadAhead(), 12);
+    QCOMPARE(model.expertMegabytesRead(), 45.0);
+    QCOMPARE(model.expertReadSeconds(), 0.25);
+    model.clear();
+    QVERIFY(!model.expertTiers());
+    QCOMPARE(model.expertDiskReads(), 0);
+  }
+
+  void panelShowsWhereTheExpertsCameFrom() {
+    Stats stats;
+    stats.generatedTokens = 10;
+    stats.decodeSeconds = 1;
+    StatsModel model;
+    model.update(stats);
+
+    QQmlEngine engine;
+    engine.addImportPath(QStringLiteral("qrc:/"));
+    QQmlComponent component(&engine);
+    component.setData("import QtQuick\nimport Flint\nStatsPanel { width: 320; height: 900 }",
+                      QUrl());
+    std::unique_ptr<QObject> object(
+        component.createWithInitialProperties({{"stats", QVariant::fromValue(&model)}}));
+    QVERIFY2(object, qPrintable(component.errorString()));
+    auto* panel = qobject_cast<QQuickItem*>(object.get());
+    QQuickWindow window;
+    window.resize(320, 900);
+    panel->setParentItem(window.contentItem());
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    // Every expert in memory: the panel says so and draws no figures.
+    QVERIFY(findItem(panel, "expertsNotTiered")->isVisible());
+    QVERIFY(!findItem(panel, "expertHitRate")->isVisible());
+
+    stats.expertTiers = true;
+    stats.experts.hostHits = 300;
+    stats.experts.diskReads = 100;
+    stats.experts.readAhead = 40;
+    stats.experts.bytesRead = 123'400'000;
+    stats.experts.readSeconds = 0.5;
+    model.update(stats);
+    QTRY_VERIFY(findItem(panel, "expertHitRate")->isVisible());
+    QVERIFY(!findItem(panel, "expertsNotTiered")->isVisible());
+    QCOMPARE(findItem(panel, "expertHitRate")->property("text").toString(), QStringLiteral("75%"));
+    QCOMPARE(findItem(panel, "expertDiskReads")->property("text").toString(),
+             QStringLiteral("100 (40 read ahead)"));
+    QCOMPARE(findItem(panel, "expertMegabytesRead")->property("text").toString(),
+             QStringLiteral("123.4 MB in 0.50 s"));
+    // The bar splits the uses 3 to 1 between memory and disk.
+    auto* memory = findItem(findItem(panel, "expertUseSplit"), "firstShare");
+    auto* disk = findItem(findItem(panel, "expertUseSplit"), "secondShare");
+    QVERIFY(memory && disk);
+    QVERIFY(disk->width() > 10);
+    QVERIFY(qAbs(memory->width() - 3 * disk->width()) < 1.5);
+  }
+
   void panelDrawsBarsAndChartFromTheModel() {
     Stats stats;
     stats.generatedTokens = 120;

@@ -18,10 +18,56 @@ ApplicationWindow {
 
     SystemInfo { id: systemInfo }
 
+    // The global settings; the window's palette follows the saved theme (Fusion colours).
+    SettingsModel {
+        id: settings
+        objectName: "settingsModel"
+        databasePath: chat.databasePath
+    }
+    palette.window: settings.dark ? "#2b2b2b" : "#efefef"
+    palette.windowText: settings.dark ? "#e6e6e6" : "#1e1e1e"
+    palette.base: settings.dark ? "#1f1f1f" : "#ffffff"
+    palette.alternateBase: settings.dark ? "#292929" : "#f5f5f5"
+    palette.text: settings.dark ? "#e6e6e6" : "#1e1e1e"
+    palette.button: settings.dark ? "#353535" : "#efefef"
+    palette.buttonText: settings.dark ? "#e6e6e6" : "#1e1e1e"
+    palette.brightText: settings.dark ? "#ffffff" : "#ffffff"
+    palette.highlight: settings.dark ? "#2f65ca" : "#308cc6"
+    palette.highlightedText: "#ffffff"
+    palette.placeholderText: settings.dark ? "#8a8a8a" : "#7f7f7f"
+    palette.toolTipBase: settings.dark ? "#353535" : "#ffffdc"
+    palette.toolTipText: settings.dark ? "#e6e6e6" : "#1e1e1e"
+    palette.light: settings.dark ? "#505050" : "#ffffff"
+    palette.midlight: settings.dark ? "#404040" : "#cacaca"
+    palette.mid: settings.dark ? "#2a2a2a" : "#b8b8b8"
+    palette.dark: settings.dark ? "#1a1a1a" : "#9f9f9f"
+    palette.shadow: "#000000"
+    palette.link: settings.dark ? "#6ba4ff" : "#0000ff"
+
+    SettingsDialog {
+        id: settingsDialog
+        settingsModel: settings
+    }
+
+    ModelPanel {
+        id: modelPanel
+        controller: chat
+    }
+
     // The chat: the user's database and the bundled model unless told otherwise.
     ChatController {
         id: chat
         objectName: "chatController"
+    }
+
+    // Counts the next prompt's tokens (conversation plus the composer's text) off the GUI thread.
+    ContextMeter {
+        id: contextMeter
+        objectName: "contextMeter"
+        modelDir: chat.modelDir
+        messages: chat.messages
+        mode: chat.mode
+        text: composer.text
     }
 
     // The conversation list reads the same database through its own connection.
@@ -40,6 +86,7 @@ ApplicationWindow {
 
     Shortcut { sequence: "Ctrl+N"; onActivated: chat.newConversation() }
     Shortcut { sequence: StandardKey.Find; onActivated: sidebar.focusSearch() }
+    Shortcut { sequence: "Ctrl+,"; onActivated: settingsDialog.open() }
 
     RowLayout {
         anchors.fill: parent
@@ -73,15 +120,31 @@ ApplicationWindow {
                         font.bold: true
                         Layout.fillWidth: true
                     }
+                    ToolButton {
+                        objectName: "modelButton"
+                        text: qsTr("Model…")
+                        onClicked: modelPanel.open()
+                    }
                     ModeSelector {
                         id: modeSelector
                         objectName: "modeSelector"
+                        contextMax: contextMeter.max
+                        contextShortForMax: contextMeter.shortForThinkMax
+                        recommendedMaxContext: contextMeter.thinkMaxRecommendedContext
                         Component.onCompleted: selectMode(chat.mode)
                         onModeChosen: (mode) => chat.setMode(mode)
                         Connections {
                             target: chat
                             function onModeChanged() { modeSelector.selectMode(chat.mode) }
                         }
+                    }
+                    ToolButton {
+                        objectName: "settingsButton"
+                        text: "\u2699"
+                        font.pixelSize: 18
+                        ToolTip.visible: hovered
+                        ToolTip.text: qsTr("Settings (Ctrl+,)")
+                        onClicked: settingsDialog.open()
                     }
                 }
             }
@@ -107,6 +170,7 @@ ApplicationWindow {
                 Layout.fillWidth: true
                 busy: chat.busy
                 modelName: chat.modelName
+                contextMeter: contextMeter
                 onSendRequested: (text) => chat.send(text)
                 onStopRequested: chat.stop()
             }

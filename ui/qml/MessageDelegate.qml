@@ -1,9 +1,11 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Flint
 
 // One message of the shown branch: who wrote it (and the mode an answer used), its
-// reasoning, its Markdown text, and its actions: copy; regenerate an answer; edit a
+// reasoning, its Markdown text (each code block in its own box with a Copy button), and its
+// actions: copy; regenerate an answer; edit a
 // question; "‹ 2/3 ›" between the branches at this place.
 Item {
     id: root
@@ -74,18 +76,45 @@ Item {
             active: root.thinkingNow
         }
 
-        TextEdit {
-            objectName: "messageText"
-            Layout.fillWidth: true
-            visible: !root.editing && (root.content !== "" || !root.streaming)
-            readOnly: true
-            selectByMouse: true
-            textFormat: TextEdit.MarkdownText
-            wrapMode: TextEdit.Wrap
-            text: root.content
-            color: palette.text
-            selectionColor: palette.highlight
-            selectedTextColor: palette.highlightedText
+        // The answer as prose and code blocks; while it streams only the last segment changes.
+        Repeater {
+            model: MarkdownSegmentModel {
+                objectName: "segments"
+                markdown: root.content
+            }
+            delegate: Loader {
+                id: segment
+                required property string kind
+                required property string text
+                required property string language
+                Layout.fillWidth: true
+                visible: !root.editing
+                sourceComponent: kind === "code" ? codeSegment : proseSegment
+
+                Component {
+                    id: proseSegment
+                    TextEdit {
+                        objectName: "messageText"
+                        readOnly: true
+                        selectByMouse: true
+                        textFormat: TextEdit.MarkdownText
+                        wrapMode: TextEdit.Wrap
+                        text: segment.text
+                        color: palette.text
+                        selectionColor: palette.highlight
+                        selectedTextColor: palette.highlightedText
+                    }
+                }
+                Component {
+                    id: codeSegment
+                    CodeBlock {
+                        objectName: "codeBlock"
+                        code: segment.text
+                        language: segment.language
+                        onCopyRequested: (code) => root.copyRequested(code)
+                    }
+                }
+            }
         }
 
         Label {

@@ -5,13 +5,15 @@ import Flint
 
 // The statistics panel: the reply's speeds, and while speculating how the drafter does (an
 // acceptance chart over the last verify steps, per-position acceptance bars, draft vs verify
-// time, experts read per pass) with its speedup over plain decoding. Shows a StatsModel.
+// time, experts read per pass) with its speedup over plain decoding, and where the experts
+// came from (host memory or disk) when they live in a host budget. Shows a StatsModel.
 Pane {
     id: root
     property StatsModel stats: null
 
     readonly property bool live: stats !== null && stats.hasData
     readonly property bool speculating: live && stats.speculating
+    readonly property bool tiered: live && stats.expertTiers
 
     function rate(value) { return value > 0 ? value.toFixed(1) : "–" }
     function percent(value) { return Math.round(value * 100) + "%" }
@@ -127,6 +129,57 @@ Pane {
                 second: root.speculating ? root.stats.expertsPerPlainStep : 0
                 firstLabel: qsTr("%1 per verify pass").arg(first.toFixed(1))
                 secondLabel: qsTr("%1 per plain step").arg(second.toFixed(1))
+            }
+        }
+
+        ColumnLayout {
+            objectName: "expertSection"
+            visible: root.live
+            Layout.fillWidth: true
+            spacing: 6
+
+            Label { text: qsTr("Experts"); font.bold: true }
+            Label {
+                objectName: "expertsNotTiered"
+                visible: !root.tiered
+                Layout.fillWidth: true
+                wrapMode: Text.Wrap
+                text: qsTr("Not tiered: every expert is in memory.")
+                color: palette.placeholderText
+            }
+            GridLayout {
+                visible: root.tiered
+                columns: 2
+                columnSpacing: 12
+                rowSpacing: 2
+                Label { text: qsTr("From host memory") }
+                Label {
+                    objectName: "expertHitRate"
+                    text: root.tiered ? root.percent(root.stats.expertHitRate) : "–"
+                }
+                Label { text: qsTr("Read from disk") }
+                Label {
+                    objectName: "expertDiskReads"
+                    text: root.tiered ? qsTr("%1 (%2 read ahead)").arg(root.stats.expertDiskReads)
+                                                                  .arg(root.stats.expertReadAhead)
+                                      : "–"
+                }
+                Label { text: qsTr("Disk traffic") }
+                Label {
+                    objectName: "expertMegabytesRead"
+                    text: root.tiered ? qsTr("%1 MB in %2 s").arg(root.stats.expertMegabytesRead.toFixed(1))
+                                                            .arg(root.stats.expertReadSeconds.toFixed(2))
+                                      : "–"
+                }
+            }
+            PairBars {
+                objectName: "expertUseSplit"
+                visible: root.tiered
+                Layout.fillWidth: true
+                first: root.tiered ? root.stats.expertHostHits : 0
+                second: root.tiered ? root.stats.expertDiskReads : 0
+                firstLabel: qsTr("%1 uses from memory").arg(first)
+                secondLabel: qsTr("%1 from disk").arg(second)
             }
         }
 

@@ -243,6 +243,28 @@ TEST_F(StoreTest, SettingsLayerOverDefaults) {
   EXPECT_EQ(effectiveSettings(db, chat).thinkingMode, ThinkingMode::High);
 }
 
+TEST_F(StoreTest, DraftsAndThemeRoundTripAndLayer) {
+  Database db = Database::open(dbPath());
+  const auto chat = createConversation(db, "t");
+  EXPECT_EQ(effectiveSettings(db, chat).maxDrafts, 5);
+  EXPECT_EQ(effectiveSettings(db, chat).theme, Theme::Light);
+
+  SettingsOverrides global;
+  global.maxDrafts = 3;
+  global.theme = Theme::Dark;
+  saveGlobalSettings(db, global);
+  EXPECT_EQ(globalSettings(db), global);
+  EXPECT_EQ(settingsToJson(global)["theme"], "dark");
+  EXPECT_EQ(settingsFromJson(settingsToJson(global)), global);
+  SettingsOverrides local;
+  local.maxDrafts = 1;
+  saveConversationSettings(db, chat, local);
+  EXPECT_EQ(effectiveSettings(db, chat).maxDrafts, 1);
+  EXPECT_EQ(effectiveSettings(db, chat).theme, Theme::Dark);
+  EXPECT_EQ(effectiveSettings(db, std::nullopt).maxDrafts, 3);
+  EXPECT_THROW(settingsFromJson(nlohmann::json{{"theme", "sepia"}}), StoreError);
+}
+
 TEST_F(StoreTest, UnreadableStoredSettingIsIgnoredNotFatal) {
   Database db = Database::open(dbPath());
   db.exec("INSERT INTO settings (key, value) VALUES ('thinking_mode', '\"ultra\"')");

@@ -30,6 +30,20 @@ TestCase {
         id: chatComponent
         ChatView { width: 800; height: 600; messages: sampleMessages }
     }
+    ListModel {
+        id: codeMessages
+        ListElement {
+            messageId: 7; role: "assistant"; content: "Run this:\n```sh\necho hi\n```\nThen look."
+            thinking: ""; thinkingSeconds: 0; streaming: false; mode: "non-think"; siblingIndex: 1
+            siblingCount: 1; state: "done"; error: ""
+        }
+    }
+    Component {
+        id: codeChatComponent
+        ChatView { width: 800; height: 600; messages: codeMessages }
+    }
+    SignalSpy { id: copySpy; signalName: "copyRequested" }
+
     Component {
         id: composerComponent
         Composer { width: 600 }
@@ -164,5 +178,44 @@ TestCase {
         const answer = answerOf(chat)
         verify(!findChild(answer, "regenerateButton").enabled)
         verify(!findChild(answer, "previousSibling").enabled)
+    }
+
+    // A code block gets its own monospace box and Copy button; prose around it stays Markdown.
+    function test_codeBlocksHaveACopyButton() {
+        const chat = createTemporaryObject(codeChatComponent, testCase)
+        const list = findChild(chat, "messageList")
+        tryVerify(() => list.itemAtIndex(0) !== null)
+        const answer = list.itemAtIndex(0)
+        const block = findChild(answer, "codeBlock")
+        verify(block)
+        compare(findChild(block, "codeLanguage").text, "sh")
+        const code = findChild(block, "codeText")
+        compare(code.text, "echo hi")
+        compare(code.font.family, "monospace")
+        copySpy.clear(); copySpy.target = chat
+        mouseClick(findChild(block, "codeCopyButton"))
+        compare(copySpy.count, 1)
+        compare(copySpy.signalArguments[0][0], "echo hi", "only the code is copied")
+        mouseClick(findChild(answer, "copyButton"))
+        compare(copySpy.signalArguments[1][0], codeMessages.get(0).content, "Copy takes the message")
+    }
+
+    // While a reply streams, the segments above the last one are left alone.
+    function test_streamingKeepsEarlierSegments() {
+        codeMessages.setProperty(0, "streaming", true)
+        codeMessages.setProperty(0, "content", "Run this:\n```sh\necho hi")
+        const chat = createTemporaryObject(codeChatComponent, testCase)
+        const list = findChild(chat, "messageList")
+        tryVerify(() => list.itemAtIndex(0) !== null)
+        const answer = list.itemAtIndex(0)
+        const prose = findChild(answer, "messageText")
+        const block = findChild(answer, "codeBlock")
+        verify(prose && block)
+        codeMessages.setProperty(0, "content", "Run this:\n```sh\necho hi\necho there")
+        compare(findChild(answer, "messageText"), prose, "the prose above is the same item")
+        compare(findChild(answer, "codeBlock"), block, "the growing block is updated in place")
+        compare(findChild(block, "codeText").text, "echo hi\necho there")
+        codeMessages.setProperty(0, "streaming", false)
+        codeMessages.setProperty(0, "content", "Run this:\n```sh\necho hi\n```\nThen look.")
     }
 }

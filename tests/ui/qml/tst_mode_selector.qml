@@ -8,6 +8,7 @@ TestCase {
     width: 300
     height: 200
     when: windowShown
+    visible: true  // the notices and bars below are checked for visibility
 
     Component {
         id: selectorComponent
@@ -41,5 +42,22 @@ TestCase {
         keyClick(Qt.Key_Down)
         compare(chosenSpy.count, 1)
         compare(chosenSpy.signalArguments[0][0], "high")
+    }
+
+    // Think Max on a model configured below the recommended context: a notice, not a block.
+    function test_maxOnAShortContextShowsANotice() {
+        const selector = createTemporaryObject(selectorComponent, testCase, {
+            contextMax: 4096, contextShortForMax: true, recommendedMaxContext: 393216 })
+        const notice = findChild(selector, "maxContextNotice")
+        verify(!notice.visible)
+        selector.selectMode("high")
+        verify(!notice.visible)
+        selector.selectMode("max")
+        compare(selector.mode, "max", "the mode switches all the same")
+        verify(notice.visible)
+        verify(notice.text.indexOf("384K") >= 0, notice.text)
+        verify(notice.text.indexOf("4K") >= 0, notice.text)
+        selector.contextShortForMax = false
+        verify(!notice.visible, "a model with enough context needs no notice")
     }
 }

@@ -109,5 +109,6 @@ TestCase {
         verify(findChild(panel, "statsPlaceholder").visible)
         verify(!findChild(panel, "speculationSection").visible)
         compare(findChild(panel, "decodeRate").text, "– tok/s")
+        verify(!findChild(panel, "expertSection").visible, "no expert figures before a reply")
     }
 }
