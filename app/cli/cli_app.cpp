@@ -152,6 +152,25 @@ const std::vector<Command>& commandTable() {
         {"json", false, "print the figures as JSON"}},
        false,
        &runBench},
+      {"serve",
+       "an OpenAI-compatible HTTP server for the model: /v1/chat/completions, /v1/models, /metrics",
+       "[--model DIR] [--host ADDR] [--port N] [--api-key KEY] [--queue N] [--max-body BYTES]",
+       {{"model", true, "the model folder (default: the bundled flint-tiny)"},
+        {"host", true, "the address to listen on (default 127.0.0.1: this machine only)"},
+        {"port", true, "the port (default 8080; 0 picks a free one and prints it)"},
+        {"api-key", true, "require 'Authorization: Bearer KEY' on every request"},
+        {"queue", true, "requests that may wait for the engine (default 8); more get 503"},
+        {"max-body", true, "the largest request body in bytes (default 4194304); more get 413"},
+        {"numerics", true, "official (default) or fp32"},
+        {"threads", true, "compute threads (default: all)"},
+        {"host-mem", true,
+         "host memory for the routed experts: a size (8G, 512M) or a share of them (25%); the "
+         "rest are read from the checkpoint when used (default: all mapped)"},
+        {"expert-policy", true,
+         "which experts leave a full host budget: frequency (default) or lru"},
+        {"check-finite", false, "scan the weights for NaN/Inf when loading"}},
+       false,
+       &runServe},
   };
   return table;
 }

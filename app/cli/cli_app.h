@@ -44,6 +44,7 @@ int runPrompt(const ParsedArgs& args, CommandContext& ctx);
 int runLogits(const ParsedArgs& args, CommandContext& ctx);
 int runChat(const ParsedArgs& args, CommandContext& ctx);
 int runBench(const ParsedArgs& args, CommandContext& ctx);
+int runServe(const ParsedArgs& args, CommandContext& ctx);
 
 // The tokenizer of --model (default: the bundled flint-tiny); shared by tokenize, detokenize
 // and prompt.
