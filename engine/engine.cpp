@@ -87,6 +87,16 @@ class EngineImpl final : public Engine {
     return hostExperts_->stats();
   }
 
+  std::optional<ExpertResidency> expertResidency() const override {
+    if (hostExperts_) return hostExperts_->residency();
+    if (model_.config().nRoutedExperts <= 0) return std::nullopt;
+    ExpertResidency all;
+    all.layers = model_.weights().layers.size();
+    all.experts = std::size_t(model_.config().nRoutedExperts);
+    all.tiers.assign(all.layers * all.experts, ExpertTier::Mapped);
+    return all;
+  }
+
   std::vector<float> logits(std::span<const TokenId> ids, Numerics numerics, bool decode) override {
     SessionCache cache = model_.newCache();
     std::vector<float> all, step;

@@ -7,6 +7,7 @@
 //   GenerateRequest req{.messages = {{ChatRole::kUser, "hi", ""}}, .mode = ThinkingMode::kHigh};
 //   GenerateResult r = session->generate(req, sink, &cancelFlag);
 #include "engine/experts/eviction_policy.h"
+#include "engine/experts/expert_residency.h"
 #include "engine/experts/expert_stats.h"
 #include "engine/model/model_config.h"
 #include "engine/model/numerics.h"
@@ -122,6 +123,12 @@ class Engine {
 
   // The expert store's figures since load; empty when every expert stays mapped.
   virtual std::optional<ExpertStats> expertStats() const = 0;
+
+  // Every routed expert's tier now and its uses since load, for the residency heatmap. Without
+  // a host budget every expert is Mapped and uses are not counted (the mapped store is a plain
+  // lookup the forward pass calls per expert; it keeps no state). Empty for a model without
+  // routed experts. Safe from any thread (the store copies its state under its lock).
+  virtual std::optional<ExpertResidency> expertResidency() const = 0;
 
   // Logits of every position of `ids` ([ids.size(), vocab]): one prefill, or one token at a
   // time when `decode` is set.

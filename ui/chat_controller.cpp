@@ -302,6 +302,7 @@ void ChatController::onStreamed(const StreamBatch& batch) {
   }
   if (shown) messages_->appendText(id, batch.thinking, batch.answer);
   if (batch.stats) stats_->update(*batch.stats);
+  if (batch.residency) stats_->updateResidency(*batch.residency);
   attempt("save the reply", [&] { reply_->append(utf8(batch.answer), utf8(batch.thinking)); });
 }
 

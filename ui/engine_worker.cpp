@@ -70,7 +70,9 @@ void EngineWorker::generate(const flint::engine::GenerateRequest& request) {
     emit finished(outcome);
     return;
   }
-  StreamBatcher batcher([this](StreamBatch batch) { emit streamed(batch); });
+  StreamBatcher batcher([this](StreamBatch batch) { emit streamed(batch); },
+                        StreamBatcher::kDefaultInterval,
+                        [this] { return engine_->expertResidency(); });
   try {
     const flint::engine::GenerateResult result = session_->generate(request, batcher, &cancel_);
     outcome.reason = result.reason;

@@ -1,9 +1,10 @@
 #pragma once
 // The engine's side of the GUI: a QObject that lives on its own QThread (the ChatController
 // owns both), loads a model folder and runs Session::generate there. It speaks only in queued
-// signals: streamed batches at most ~60 a second, then one finished(). Stop is an atomic flag
-// the engine checks between tokens, so the reply so far is kept. A load keeps the model before
-// it until the new one is ready, so a failed or cancelled load leaves the chat working.
+// signals: streamed batches at most ~60 a second (the experts' residency in at most ~2 of them),
+// then one finished(). Stop is an atomic flag the engine checks between tokens, so the reply so
+// far is kept. A load keeps the model before it until the new one is ready, so a failed or
+// cancelled load leaves the chat working.
 #include "engine/engine.h"
 #include "ui/stream_batcher.h"
 

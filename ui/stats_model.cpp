@@ -1,6 +1,7 @@
 #include "ui/stats_model.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace flint::ui {
 
@@ -19,6 +20,11 @@ void StatsModel::clear() {
   m_historyEnd = 0;
   m_historyCount = 0;
   emit changed();
+}
+
+void StatsModel::updateResidency(flint::engine::ExpertResidency residency) {
+  m_residency = std::move(residency);
+  emit residencyChanged();
 }
 
 // The snapshots are cumulative, so a step's acceptance is the difference between two of them.
@@ -55,6 +61,33 @@ QVariantList StatsModel::acceptanceHistory() const {
   const std::size_t first = (m_historyEnd + kHistorySteps - m_historyCount) % kHistorySteps;
   for (std::size_t i = 0; i < m_historyCount; ++i)
     out.append(m_history[(first + i) % kHistorySteps]);
+  return out;
+}
+
+QVariantList StatsModel::residencyTiers() const {
+  QVariantList out;
+  out.reserve(qsizetype(m_residency.tiers.size()));
+  for (flint::engine::ExpertTier tier : m_residency.tiers) switch (tier) {
+      case flint::engine::ExpertTier::Mapped:
+        out.append(int(MappedTier));
+        break;
+      case flint::engine::ExpertTier::Host:
+        out.append(int(HostTier));
+        break;
+      case flint::engine::ExpertTier::Disk:
+        out.append(int(DiskTier));
+        break;
+    }
+  return out;
+}
+
+QVariantList StatsModel::residencyHeat() const {
+  QVariantList out;
+  const auto most = std::max_element(m_residency.uses.begin(), m_residency.uses.end());
+  if (most == m_residency.uses.end()) return out;
+  const double scale = *most ? 1.0 / double(*most) : 0;
+  out.reserve(qsizetype(m_residency.uses.size()));
+  for (std::uint64_t uses : m_residency.uses) out.append(double(uses) * scale);
   return out;
 }
 

@@ -5,8 +5,11 @@
 // step for the chart, draft vs verify time, distinct experts per verify pass, and the speedup
 // over the plain steps of the same reply; for a model whose experts live in a host memory
 // budget with the disk behind it, how often an expert was already in memory and what was read
-// from disk. Fed on the GUI thread by the ChatController with the
-// engine's Stats snapshots (already limited to ~60 a second by the EngineWorker).
+// from disk; and a layer x expert heatmap of where each routed expert is (host RAM, disk, or
+// mapped when there is no budget) and how much it was used. Fed on the GUI thread by the
+// ChatController with the engine's Stats snapshots (already limited to ~60 a second by the
+// EngineWorker) and residency snapshots (~2 a second, with their own signal so the heatmap
+// repaints only then).
 #include "engine/engine.h"
 
 #include <QtQml/qqmlregistration.h>
@@ -48,8 +51,17 @@ class StatsModel : public QObject {
   Q_PROPERTY(int expertReadAhead READ expertReadAhead NOTIFY changed)
   Q_PROPERTY(double expertMegabytesRead READ expertMegabytesRead NOTIFY changed)
   Q_PROPERTY(double expertReadSeconds READ expertReadSeconds NOTIFY changed)
+  Q_PROPERTY(bool hasResidency READ hasResidency NOTIFY residencyChanged)
+  Q_PROPERTY(int residencyLayers READ residencyLayers NOTIFY residencyChanged)
+  Q_PROPERTY(int residencyExperts READ residencyExperts NOTIFY residencyChanged)
+  Q_PROPERTY(QVariantList residencyTiers READ residencyTiers NOTIFY residencyChanged)
+  Q_PROPERTY(QVariantList residencyHeat READ residencyHeat NOTIFY residencyChanged)
 
  public:
+  // A heatmap cell's tier, as residencyTiers lists it.
+  enum ExpertTier { MappedTier, HostTier, DiskTier };
+  Q_ENUM(ExpertTier)
+
   // Verify steps the acceptance chart shows.
   static constexpr std::size_t kHistorySteps = 64;
 
@@ -57,8 +69,11 @@ class StatsModel : public QObject {
 
   // A new snapshot of the reply in progress (cumulative for that reply).
   void update(const flint::engine::Stats& stats);
-  // A new reply starts: forget the last one's figures (the history chart keeps nothing).
+  // A new reply starts: forget the last one's figures (the history chart keeps nothing). The
+  // residency stays: it describes the loaded model since load, not the reply.
   void clear();
+  // A new residency snapshot (stored as is; the lists are built when the heatmap reads them).
+  void updateResidency(flint::engine::ExpertResidency residency);
 
   bool hasData() const { return m_hasData; }
   double decodeTokensPerSecond() const { return m_stats.decodeTokensPerSecond(); }
@@ -91,14 +106,24 @@ class StatsModel : public QObject {
   int expertReadAhead() const { return int(m_stats.experts.readAhead); }
   double expertMegabytesRead() const { return double(m_stats.experts.bytesRead) / 1e6; }
   double expertReadSeconds() const { return m_stats.experts.readSeconds; }
+  bool hasResidency() const { return m_residency.layers > 0; }
+  int residencyLayers() const { return int(m_residency.layers); }
+  int residencyExperts() const { return int(m_residency.experts); }
+  // One ExpertTier per cell, row by row: layer * residencyExperts + expert.
+  QVariantList residencyTiers() const;
+  // Each cell's uses over the most used cell's (0..1), same layout; empty when the engine does
+  // not count uses (no host budget).
+  QVariantList residencyHeat() const;
 
  signals:
   void changed();
+  void residencyChanged();
 
  private:
   void recordSteps(const flint::engine::SpecCounters& now);
 
   flint::engine::Stats m_stats;
+  flint::engine::ExpertResidency m_residency;
   bool m_hasData = false;
   std::array<double, kHistorySteps>
       m_history{};  // a ring: m_historyCount values end at m_historyEnd

@@ -4,8 +4,12 @@
 
 namespace flint::ui {
 
-StreamBatcher::StreamBatcher(Deliver deliver, std::chrono::microseconds interval)
-    : deliver_(std::move(deliver)), interval_(interval) {}
+StreamBatcher::StreamBatcher(Deliver deliver, std::chrono::microseconds interval,
+                             ResidencySource residency, std::chrono::microseconds residencyInterval)
+    : deliver_(std::move(deliver)),
+      interval_(interval),
+      residency_(std::move(residency)),
+      residencyInterval_(residencyInterval) {}
 
 void StreamBatcher::onThinking(std::string_view text) {
   thinking_ += text;
@@ -23,21 +27,30 @@ void StreamBatcher::onStats(const flint::engine::Stats& stats) {
 }
 
 void StreamBatcher::flush() {
-  if (thinking_.empty() && answer_.empty() && !stats_) return;
-  StreamBatch batch;
-  batch.thinking = QString::fromStdString(thinking_);
-  batch.answer = QString::fromStdString(answer_);
-  batch.stats = std::exchange(stats_, std::nullopt);
-  thinking_.clear();
-  answer_.clear();
-  lastDelivery_ = std::chrono::steady_clock::now();
-  deliver_(std::move(batch));
+  deliver(true);
 }
 
 // The first piece goes at once (the reply visibly starts); later ones wait out the interval.
 void StreamBatcher::deliverIfDue() {
   if (lastDelivery_ && std::chrono::steady_clock::now() - *lastDelivery_ < interval_) return;
-  flush();
+  deliver(false);
+}
+
+void StreamBatcher::deliver(bool last) {
+  const auto now = std::chrono::steady_clock::now();
+  StreamBatch batch;
+  if (residency_ && (last || !lastResidency_ || now - *lastResidency_ >= residencyInterval_)) {
+    batch.residency = residency_();
+    lastResidency_ = now;
+  }
+  if (thinking_.empty() && answer_.empty() && !stats_ && !batch.residency) return;
+  batch.thinking = QString::fromStdString(thinking_);
+  batch.answer = QString::fromStdString(answer_);
+  batch.stats = std::exchange(stats_, std::nullopt);
+  thinking_.clear();
+  answer_.clear();
+  lastDelivery_ = now;
+  deliver_(std::move(batch));
 }
 
 }  // namespace flint::ui

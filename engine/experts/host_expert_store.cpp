@@ -86,6 +86,7 @@ HostExpertStore::HostExpertStore(const ModelFiles& files, const ModelWeights& we
   }
   slotOwner_.assign(wanted, -1);
   slotOf_.assign(tensors_.size(), -1);
+  uses_.assign(tensors_.size(), 0);
   slotWeights_.resize(wanted);
   state_.assign(wanted, SlotState::Empty);
   aheadUnused_.assign(wanted, 0);
@@ -113,6 +114,21 @@ bool HostExpertStore::resident(std::size_t layer, std::size_t expert) const {
   std::lock_guard lock(mutex_);
   const std::int64_t slot = slotOf_[layer * experts_ + expert];
   return slot >= 0 && state_[std::size_t(slot)] == SlotState::Ready;
+}
+
+ExpertResidency HostExpertStore::residency() const {
+  ExpertResidency out;
+  out.layers = weights_.layers.size();
+  out.experts = experts_;
+  out.tiers.resize(slotOf_.size());
+  std::lock_guard lock(mutex_);
+  for (std::size_t id = 0; id < slotOf_.size(); ++id) {
+    const std::int64_t slot = slotOf_[id];
+    out.tiers[id] = slot >= 0 && state_[std::size_t(slot)] == SlotState::Ready ? ExpertTier::Host
+                                                                               : ExpertTier::Disk;
+  }
+  out.uses = uses_;
+  return out;
 }
 
 std::byte* HostExpertStore::slotMemory(std::size_t slot) const {
@@ -225,6 +241,7 @@ const ExpertWeights& HostExpertStore::expert(std::size_t layer, std::size_t expe
   const std::size_t id = layer * experts_ + expert;
   std::unique_lock lock(mutex_);
   current_ = SIZE_MAX;  // the caller is done with the last expert
+  ++uses_[id];
   const std::int64_t at = slotOf_[id];
   if (at >= 0) {
     const auto slot = std::size_t(at);

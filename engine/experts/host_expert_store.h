@@ -11,6 +11,7 @@
 // the engine computes; expert() waits for a slot still being read. The order is the routing's
 // own, so the prefetch is exact: it only moves reads earlier.
 #include "engine/experts/eviction_policy.h"
+#include "engine/experts/expert_residency.h"
 #include "engine/experts/expert_stats.h"
 #include "engine/experts/expert_store.h"
 #include "engine/model/model_files.h"
@@ -43,6 +44,9 @@ class HostExpertStore final : public ExpertStore {
   ExpertStats stats() const;
   // Whether expert `expert` of `layer` is in a host slot now.
   bool resident(std::size_t layer, std::size_t expert) const;
+  // Every expert's tier (Host when its slot is read and ready, Disk otherwise) and its uses
+  // through expert() since construction.
+  ExpertResidency residency() const;
 
  private:
   struct Part {  // one of an expert's six stored tensors, at its offset inside a slot
@@ -72,6 +76,7 @@ class HostExpertStore final : public ExpertStore {
   std::unique_ptr<std::byte[]> memory_;
   std::vector<std::int64_t> slotOwner_;  // layer * experts + e, or -1
   std::vector<std::int64_t> slotOf_;     // [layer * experts + e] -> slot or -1
+  std::vector<std::uint64_t> uses_;      // [layer * experts + e] -> calls of expert()
   std::vector<ExpertWeights> slotWeights_;
   std::vector<SlotState> state_;
   std::vector<std::uint8_t> aheadUnused_;  // read ahead, not asked for yet: not a victim

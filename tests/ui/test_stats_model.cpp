@@ -1,7 +1,10 @@
 // StatsModel fed with synthetic engine Stats: the figures, the per-step acceptance history
 // built from consecutive cumulative snapshots, the per-position acceptance of the sliding
-// window; and the statistics panel drawing its bars and chart from such a model.
+// window; the experts' residency cells from a synthetic snapshot and the batcher that carries
+// such snapshots at a low rate; and the statistics panel drawing its bars, chart and residency
+// heatmap from such a model.
 #include "ui/stats_model.h"
+#include "ui/stream_batcher.h"
 
 #include <QImage>
 #include <QQmlComponent>
@@ -16,9 +19,13 @@
 
 Q_IMPORT_QML_PLUGIN(FlintPlugin)
 
+using flint::engine::ExpertResidency;
+using flint::engine::ExpertTier;
 using flint::engine::SpecStep;
 using flint::engine::Stats;
 using flint::ui::StatsModel;
+using flint::ui::StreamBatch;
+using flint::ui::StreamBatcher;
 
 namespace {
 
@@ -63,6 +70,18 @@ QQuickItem* findItem(QQuickItem* root, const QString& name) {
     if (QQuickItem* found = findItem(child, name)) return found;
   }
   return nullptr;
+}
+
+// Two layers of four experts: layer 0 has experts 0 and 1 in host RAM, the rest on disk; expert
+// 1 of layer 0 is the most used, expert 3 of layer 1 never used.
+ExpertResidency twoLayers() {
+  ExpertResidency r;
+  r.layers = 2;
+  r.experts = 4;
+  r.tiers = {ExpertTier::Host, ExpertTier::Host, ExpertTier::Disk, ExpertTier::Disk,
+             ExpertTier::Disk, ExpertTier::Disk, ExpertTier::Host, ExpertTier::Disk};
+  r.uses = {10, 40, 20, 4, 2, 8, 30, 0};
+  return r;
 }
 
 }  // namespace
@@ -281,6 +300,131 @@ class StatsModelTest : public QObject {
     QVERIFY(memory && disk);
     QVERIFY(disk->width() > 10);
     QVERIFY(qAbs(memory->width() - 3 * disk->width()) < 1.5);
+  }
+
+  void residencyCellsComeFromTheSnapshot() {
+    StatsModel model;
+    QVERIFY(!model.hasResidency());
+    QVERIFY(model.residencyTiers().isEmpty());
+    QSignalSpy residency(&model, &StatsModel::residencyChanged);
+    QSignalSpy figures(&model, &StatsModel::changed);
+    model.updateResidency(twoLayers());
+    QCOMPARE(residency.count(), 1);
+    QCOMPARE(figures.count(), 0);  // the other figures do not redraw for a heatmap
+    QVERIFY(model.hasResidency());
+    QCOMPARE(model.residencyLayers(), 2);
+    QCOMPARE(model.residencyExperts(), 4);
+    const QVariantList tiers = model.residencyTiers();
+    QCOMPARE(tiers.size(), 8);
+    QCOMPARE(tiers[0].toInt(), int(StatsModel::HostTier));
+    QCOMPARE(tiers[2].toInt(), int(StatsModel::DiskTier));
+    QCOMPARE(tiers[6].toInt(), int(StatsModel::HostTier));
+    QCOMPARE(doubles(model.residencyHeat()),
+             (QList<double>{0.25, 1.0, 0.5, 0.1, 0.05, 0.2, 0.75, 0.0}));
+
+    // Without a host budget: every cell mapped, no uses counted, so no heat.
+    ExpertResidency mapped;
+    mapped.layers = 3;
+    mapped.experts = 2;
+    mapped.tiers.assign(6, ExpertTier::Mapped);
+    model.updateResidency(mapped);
+    QCOMPARE(model.residencyTiers(), QVariantList(6, int(StatsModel::MappedTier)));
+    QVERIFY(model.residencyHeat().isEmpty());
+
+    // A reply's clear() keeps the picture of the loaded model.
+    model.clear();
+    QVERIFY(model.hasResidency());
+  }
+
+  void batcherCarriesResidencyAtALowRate() {
+    QList<StreamBatch> got;
+    int snapshots = 0;
+    {
+      StreamBatcher batcher([&](StreamBatch b) { got << b; }, std::chrono::microseconds(0),
+                            [&]() -> std::optional<ExpertResidency> {
+                              ++snapshots;
+                              return twoLayers();
+                            },
+                            std::chrono::hours(1));
+      for (int i = 0; i < 50; ++i) batcher.onAnswer("x");
+      QCOMPARE(got.size(), 50);  // every piece is due at a zero interval...
+      QCOMPARE(snapshots, 1);    // ...but only the first carries the residency
+      QVERIFY(got.front().residency.has_value());
+      QCOMPARE(got.front().residency->tiers.size(), std::size_t(8));
+      QVERIFY(!got.back().residency.has_value());
+      batcher.flush();  // the end of a reply sends the last picture, even with nothing held
+      QCOMPARE(snapshots, 2);
+      QCOMPARE(got.size(), 51);
+      QVERIFY(got.back().residency.has_value());
+      QVERIFY(got.back().answer.isEmpty());
+    }
+    // Without a source the batches carry none, and an empty flush sends nothing.
+    got.clear();
+    StreamBatcher plain([&](StreamBatch b) { got << b; });
+    plain.onAnswer("y");
+    plain.flush();
+    QCOMPARE(got.size(), 1);
+    QVERIFY(!got.front().residency.has_value());
+  }
+
+  void panelPaintsTheResidencyHeatmap() {
+    Stats stats;
+    stats.generatedTokens = 10;
+    stats.decodeSeconds = 1;
+    stats.expertTiers = true;
+    StatsModel model;
+    model.update(stats);
+    ExpertResidency residency = twoLayers();
+    model.updateResidency(residency);
+
+    QQmlEngine engine;
+    engine.addImportPath(QStringLiteral("qrc:/"));
+    QQmlComponent component(&engine);
+    component.setData("import QtQuick\nimport Flint\nStatsPanel { width: 320; height: 900 }",
+                      QUrl());
+    std::unique_ptr<QObject> object(
+        component.createWithInitialProperties({{"stats", QVariant::fromValue(&model)}}));
+    QVERIFY2(object, qPrintable(component.errorString()));
+    auto* panel = qobject_cast<QQuickItem*>(object.get());
+    QQuickWindow window;
+    window.resize(320, 900);
+    panel->setParentItem(window.contentItem());
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    auto* heatmap = findItem(panel, "expertHeatmap");
+    QVERIFY(heatmap);
+    QTRY_VERIFY(heatmap->isVisible());
+    QVERIFY(heatmap->width() > 100 && heatmap->height() > 4);
+    const QRectF box = heatmap->mapRectToScene(heatmap->boundingRect());
+    // The centre of cell (layer, expert) in window pixels.
+    const auto cell = [&](int layer, int expert) {
+      return QPoint(int(box.x() + (expert + 0.5) * box.width() / 4),
+                    int(box.y() + (layer + 0.5) * box.height() / 2));
+    };
+    QImage image;
+    // The canvas paints asynchronously: wait for the hottest host cell to differ from the unused
+    // disk cell, then compare tiers and shades.
+    QTRY_VERIFY((image = window.grabWindow(), image.pixel(cell(0, 1)) != image.pixel(cell(1, 3))));
+    const QColor hotHost = image.pixelColor(cell(0, 1));
+    const QColor coolHost = image.pixelColor(cell(0, 0));
+    const QColor hotDisk = image.pixelColor(cell(0, 2));
+    QVERIFY2(hotHost.greenF() > hotHost.redF(), "host RAM cells are green");
+    QVERIFY2(hotDisk.redF() > hotDisk.blueF(), "disk cells are orange");
+    QVERIFY2(hotHost != coolHost, "use changes the shade");
+    // Stronger colour for more use: the hot cell is further from the background than the cool.
+    const QColor base = image.pixelColor(cell(1, 3));
+    const auto distance = [&](const QColor& c) {
+      return qAbs(c.redF() - base.redF()) + qAbs(c.greenF() - base.greenF()) +
+             qAbs(c.blueF() - base.blueF());
+    };
+    QVERIFY(distance(hotHost) > distance(coolHost) + 0.1);
+
+    // A new snapshot repaints: expert 0 of layer 0 leaves for disk.
+    residency.tiers[0] = ExpertTier::Disk;
+    model.updateResidency(residency);
+    QTRY_VERIFY((image = window.grabWindow(), image.pixelColor(cell(0, 0)) != coolHost));
+    QVERIFY(image.pixelColor(cell(0, 0)).redF() > image.pixelColor(cell(0, 0)).greenF());
   }
 
   void panelDrawsBarsAndChartFromTheModel() {

@@ -6,7 +6,8 @@ import Flint
 // The statistics panel: the reply's speeds, and while speculating how the drafter does (an
 // acceptance chart over the last verify steps, per-position acceptance bars, draft vs verify
 // time, experts read per pass) with its speedup over plain decoding, and where the experts
-// came from (host memory or disk) when they live in a host budget. Shows a StatsModel.
+// came from (host memory or disk) when they live in a host budget, with a heatmap of every
+// layer's experts (tier and use). Shows a StatsModel.
 Pane {
     id: root
     property StatsModel stats: null
@@ -14,6 +15,7 @@ Pane {
     readonly property bool live: stats !== null && stats.hasData
     readonly property bool speculating: live && stats.speculating
     readonly property bool tiered: live && stats.expertTiers
+    readonly property bool residency: live && stats.hasResidency
 
     function rate(value) { return value > 0 ? value.toFixed(1) : "–" }
     function percent(value) { return Math.round(value * 100) + "%" }
@@ -180,6 +182,48 @@ Pane {
                 second: root.tiered ? root.stats.expertDiskReads : 0
                 firstLabel: qsTr("%1 uses from memory").arg(first)
                 secondLabel: qsTr("%1 from disk").arg(second)
+            }
+
+            Label {
+                visible: root.residency
+                Layout.fillWidth: true
+                wrapMode: Text.Wrap
+                text: qsTr("Layers down, experts across; stronger is used more")
+                color: palette.placeholderText
+            }
+            ExpertHeatmap {
+                id: heatmap
+                objectName: "expertHeatmap"
+                visible: root.residency
+                Layout.fillWidth: true
+                Layout.preferredHeight: implicitHeight
+                layers: root.residency ? root.stats.residencyLayers : 0
+                experts: root.residency ? root.stats.residencyExperts : 0
+                tiers: root.residency ? root.stats.residencyTiers : []
+                heat: root.residency ? root.stats.residencyHeat : []
+            }
+            Flow {
+                objectName: "heatmapLegend"
+                visible: root.residency
+                Layout.fillWidth: true
+                spacing: 10
+                Repeater {
+                    model: root.tiered
+                           ? [{ label: qsTr("host RAM"), swatch: heatmap.hostColor },
+                              { label: qsTr("disk"), swatch: heatmap.diskColor }]
+                           : [{ label: qsTr("mapped"), swatch: heatmap.mappedColor }]
+                    Row {
+                        required property var modelData
+                        spacing: 4
+                        Rectangle {
+                            width: 10
+                            height: 10
+                            anchors.verticalCenter: parent.verticalCenter
+                            color: parent.modelData.swatch
+                        }
+                        Label { text: parent.modelData.label }
+                    }
+                }
             }
         }
 

@@ -1,7 +1,8 @@
 // The host expert store is lossless whatever its budget: logits and greedy replies are
 // bit-identical to the run with every expert mapped, at 100 %, 50 %, 25 % and 10 % of the routed
 // experts' bytes, for both eviction policies; budgets too small for one token, and a shard that
-// shrinks under a running model, give one clear error instead of wrong output.
+// shrinks under a running model, give one clear error instead of wrong output. The residency
+// snapshot follows reads and evictions and counts every use.
 #include "engine/engine.h"
 #include "engine/experts/eviction_policy.h"
 #include "engine/experts/host_expert_store.h"
@@ -108,6 +109,80 @@ TEST(HostExpertStore, SmallerBudgetsHitLess) {
     previous = all.hitRate();
   }
   EXPECT_LT(previous, 0.9) << "a tenth of the experts cannot serve nearly every use";
+}
+
+TEST(HostExpertStore, ResidencyShowsEveryExpertsTierAndUses) {
+  LoadOptions options;
+  options.hostExpertFraction = 0.25;
+  auto tiered = Engine::load(kExperts64, options);
+  const std::optional<ExpertResidency> before = tiered->expertResidency();
+  ASSERT_TRUE(before.has_value());
+  ASSERT_EQ(before->experts, 64u);
+  ASSERT_GT(before->layers, 0u);
+  ASSERT_EQ(before->tiers.size(), before->layers * 64u);
+  ASSERT_TRUE(before->countsUses());
+  for (std::size_t i = 0; i < before->tiers.size(); ++i) {
+    EXPECT_EQ(before->tiers[i], ExpertTier::Disk) << "nothing is read before the first use";
+    EXPECT_EQ(before->uses[i], 0u);
+  }
+
+  QuietSink sink;
+  tiered->newSession()->generate(greedyRequest(), sink);
+  const ExpertResidency after = *tiered->expertResidency();
+  std::uint64_t uses = 0;
+  std::size_t host = 0, usedLayers = 0;
+  for (std::size_t l = 0; l < after.layers; ++l) {
+    std::uint64_t layerUses = 0;
+    for (std::size_t e = 0; e < after.experts; ++e) {
+      layerUses += after.uses[l * after.experts + e];
+      if (after.tier(l, e) == ExpertTier::Host) ++host;
+      EXPECT_NE(after.tier(l, e), ExpertTier::Mapped);
+    }
+    uses += layerUses;
+    usedLayers += layerUses > 0;
+  }
+  EXPECT_EQ(uses, tiered->expertStats()->uses()) << "one count per use the store served";
+  EXPECT_EQ(usedLayers, after.layers) << "every layer routed to some experts";
+  EXPECT_GT(host, 0u);
+  EXPECT_LE(host * 4, after.tiers.size() + 4) << "a quarter budget holds about a quarter";
+}
+
+TEST(HostExpertStore, ResidencyWithoutABudgetIsAllMappedAndUncounted) {
+  auto mapped = Engine::load(kExperts64, {});
+  QuietSink sink;
+  mapped->newSession()->generate(greedyRequest(), sink);
+  const std::optional<ExpertResidency> residency = mapped->expertResidency();
+  ASSERT_TRUE(residency.has_value());
+  EXPECT_EQ(residency->experts, 64u);
+  EXPECT_EQ(residency->tiers.size(), residency->layers * 64u);
+  EXPECT_FALSE(residency->countsUses());
+  for (ExpertTier t : residency->tiers) EXPECT_EQ(t, ExpertTier::Mapped);
+}
+
+TEST(HostExpertStore, ResidencyFollowsReadsAndEvictions) {
+  kernels::ThreadPool pool(1);
+  Transformer model(openModelFiles(kExperts64), &pool);
+  const std::size_t perExpert =
+      routedExpertBytes(model.files()) / (model.weights().layers.size() * 64);
+  const std::size_t perToken = std::size_t(model.config().numExpertsPerTok);
+  HostExpertStore store(model.files(), model.weights(), perToken * perExpert);
+  ASSERT_EQ(store.slots(), perToken);
+  for (int i = 0; i < 3; ++i) store.expert(1, 5);
+  store.expert(2, 7);
+  ExpertResidency r = store.residency();
+  EXPECT_EQ(r.tier(1, 5), ExpertTier::Host);
+  EXPECT_EQ(r.tier(2, 7), ExpertTier::Host);
+  EXPECT_EQ(r.tier(0, 0), ExpertTier::Disk);
+  EXPECT_EQ(r.uses[1 * 64 + 5], 3u);
+  EXPECT_EQ(r.uses[2 * 64 + 7], 1u);
+  // More distinct experts than slots: the first ones leave for disk, their counts stay.
+  for (std::size_t e = 0; e < perToken + 2; ++e) store.expert(3, e);
+  r = store.residency();
+  std::size_t host = 0;
+  for (ExpertTier t : r.tiers) host += t == ExpertTier::Host;
+  EXPECT_EQ(host, perToken);
+  EXPECT_EQ(r.tier(3, perToken + 1), ExpertTier::Host);
+  EXPECT_EQ(r.uses[1 * 64 + 5], 3u);
 }
 
 TEST(HostExpertStore, ABudgetBelowOneTokensExpertsIsRefused) {

@@ -4,7 +4,8 @@ import Flint
 
 // The statistics panel's pictures from synthetic values: bar heights follow per-position
 // acceptance, the chart paints its line where the values put it, the pair bars split by
-// share or scale to the larger, and the panel without figures says when they come.
+// share or scale to the larger, the expert heatmap colours each cell by tier and shades it by
+// use, and the panel without figures says when they come.
 // (The panel fed by a StatsModel with synthetic engine Stats: tests/ui/test_stats_model.cpp.)
 TestCase {
     id: testCase
@@ -18,6 +19,7 @@ TestCase {
     Component { id: chartComponent; AcceptanceChart { width: 128; height: 100; capacity: 64 } }
     Component { id: pairComponent; PairBars { width: 200 } }
     Component { id: panelComponent; StatsPanel { width: 320; height: 400 } }
+    Component { id: heatmapComponent; ExpertHeatmap { width: 200; height: 100 } }
 
     function test_barHeightsFollowAcceptance() {
         const bars = createTemporaryObject(barsComponent, testCase, { values: [1.0, 0.5, 0.0] })
@@ -102,6 +104,28 @@ TestCase {
             return first !== null && second !== null && first.width > 0
         })
         fuzzyCompare(second.width, first.width / 3, 0.5)
+    }
+
+    // Two layers of two experts: a cell's centre is at (50 or 150, 25 or 75).
+    function test_heatmapColoursTiersAndShadesUse() {
+        const map = createTemporaryObject(heatmapComponent, testCase, { layers: 2, experts: 2 })
+        verify(findChild(map, "heatmapPlaceholder").visible)
+        map.tiers = [StatsModel.HostTier, StatsModel.HostTier, StatsModel.DiskTier, StatsModel.MappedTier]
+        map.heat = [1.0, 0.0, 1.0, 1.0]
+        verify(!findChild(map, "heatmapPlaceholder").visible)
+        let image = null
+        tryVerify(() => {
+            image = grabImage(map)
+            return Qt.colorEqual(image.pixel(50, 25), map.hostColor)
+        }, 3000, "the most used host expert has the full host colour")
+        verify(Qt.colorEqual(image.pixel(50, 75), map.diskColor))
+        verify(Qt.colorEqual(image.pixel(150, 75), map.mappedColor))
+        const unused = image.pixel(150, 25)
+        verify(!Qt.colorEqual(unused, map.hostColor), "an unused expert is faint")
+        verify(!Qt.colorEqual(unused, map.emptyColor), "but still shows its tier")
+
+        map.heat = []  // uses not counted: every cell at full strength
+        tryVerify(() => Qt.colorEqual(grabImage(map).pixel(150, 25), map.hostColor), 3000)
     }
 
     function test_panelWithoutFiguresShowsThePlaceholder() {

@@ -1,0 +1,28 @@
+#pragma once
+// Where every routed expert is now and how often it was used since load: the picture behind
+// the statistics panel's layer x expert heatmap. A snapshot, copied out under the store's lock.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace flint::engine {
+
+enum class ExpertTier : std::uint8_t {
+  Mapped,  // no host budget: every expert is used in place through the checkpoint's mapping
+  Host,    // in a host-RAM slot of the expert store
+  Disk,    // not in a slot: read from its checkpoint shard when next used
+};
+
+struct ExpertResidency {
+  std::size_t layers = 0;
+  std::size_t experts = 0;          // routed experts per layer
+  std::vector<ExpertTier> tiers;    // [layer * experts + expert]
+  std::vector<std::uint64_t> uses;  // same layout; empty when uses are not counted
+
+  ExpertTier tier(std::size_t layer, std::size_t expert) const {
+    return tiers[layer * experts + expert];
+  }
+  bool countsUses() const { return !uses.empty(); }
+};
+
+}  // namespace flint::engine
