@@ -29,6 +29,17 @@ void printCommandHelp(const Command& c, std::ostream& out) {
   }
 }
 
+// Options that every command loading a model takes, worded once.
+const OptionSpec kModel{"model", true, "the model folder (default: the bundled flint-tiny)"};
+const OptionSpec kThreads{"threads", true, "compute threads (default: all)"};
+const OptionSpec kCheckFinite{"check-finite", false, "scan the weights for NaN/Inf when loading"};
+const OptionSpec kHostMem{"host-mem", true,
+                          "host memory for the routed experts: a size (8G, 512M) or a share of "
+                          "them (25%); the rest are read from the checkpoint when used (default: "
+                          "all mapped)"};
+const OptionSpec kExpertPolicy{
+    "expert-policy", true, "which experts leave a full host budget: frequency (default) or lru"};
+
 }  // namespace
 
 const std::vector<Command>& commandTable() {
@@ -36,8 +47,7 @@ const std::vector<Command>& commandTable() {
       {"inspect",
        "describe a model folder: config, parameters, bytes per dtype, layer kinds, memory per tier",
        "[--model DIR] [--json]",
-       {{"model", true, "the model folder (default: the bundled flint-tiny)"},
-        {"json", false, "print the census as JSON"}},
+       {kModel, {"json", false, "print the census as JSON"}},
        false,
        &runInspect},
       {"doctor",
@@ -67,7 +77,7 @@ const std::vector<Command>& commandTable() {
       {"tokenize",
        "the token ids of TEXT under a model's tokenizer.json",
        "[--model DIR] [--json] [--no-special] TEXT",
-       {{"model", true, "the model folder (default: the bundled flint-tiny)"},
+       {kModel,
         {"json", false, "print ids and each token's text as JSON"},
         {"no-special", false, "encode added tokens such as <｜User｜> as plain text"}},
        true,
@@ -75,15 +85,14 @@ const std::vector<Command>& commandTable() {
       {"detokenize",
        "the text of token ids, byte for byte",
        "[--model DIR] --ids 1,2,3",
-       {{"model", true, "the model folder (default: the bundled flint-tiny)"},
-        {"ids", true, "comma-separated token ids"}},
+       {kModel, {"ids", true, "comma-separated token ids"}},
        false,
        &runDetokenize},
       {"prompt",
        "the exact DeepSeek-V4 prompt for a conversation, as text bytes or (--json) text and ids",
        "[--model DIR] --mode non-think|high|max ([--system S] --user U | --messages F.json) "
        "[--json]",
-       {{"model", true, "the model folder (default: the bundled flint-tiny)"},
+       {kModel,
         {"mode", true, "non-think, high or max"},
         {"system", true, "a system prompt (with --user)"},
         {"user", true, "the user's message"},
@@ -94,20 +103,20 @@ const std::vector<Command>& commandTable() {
       {"logits",
        "float32 logits of every position of a list of token ids, as JSON",
        "--ids 0,5,9 [--model DIR] [--numerics official|fp32] [--decode] [--out F.json]",
-       {{"model", true, "the model folder (default: the bundled flint-tiny)"},
+       {kModel,
         {"ids", true, "comma-separated token ids"},
         {"numerics", true, "official (default: the reference's rounding) or fp32"},
         {"decode", false, "feed one token at a time instead of one prefill"},
         {"out", true, "write the JSON here instead of standard output"},
-        {"threads", true, "compute threads (default: all)"},
-        {"check-finite", false, "scan the weights for NaN/Inf when loading"}},
+        kThreads,
+        kCheckFinite},
        false,
        &runLogits},
       {"chat",
        "talk to a model: one answer with --prompt, else a conversation on standard input",
        "[--model DIR] [--mode non-think|high|max] [--prompt P] [--temperature T] [--top-p P] "
        "[--seed S] [--spec on|off] [--host-mem SIZE|N%]",
-       {{"model", true, "the model folder (default: the bundled flint-tiny)"},
+       {kModel,
         {"mode", true, "non-think (default), high or max"},
         {"prompt", true, "ask this once and exit"},
         {"system", true, "a system prompt"},
@@ -121,31 +130,25 @@ const std::vector<Command>& commandTable() {
         {"db", true, "save into this database (default: the one the GUI uses)"},
         {"no-save", false, "do not save the conversation"},
         {"numerics", true, "official (default) or fp32"},
-        {"threads", true, "compute threads (default: all)"},
-        {"host-mem", true,
-         "host memory for the routed experts: a size (8G, 512M) or a share of them (25%); the "
-         "rest are read from the checkpoint when used (default: all mapped)"},
-        {"expert-policy", true,
-         "which experts leave a full host budget: frequency (default) or lru"},
-        {"check-finite", false, "scan the weights for NaN/Inf when loading"}},
+        kThreads,
+        kHostMem,
+        kExpertPolicy,
+        kCheckFinite},
        false,
        &runChat},
       {"bench",
        "prefill and decode speed against the machine's measured read bandwidth",
        "[--model DIR] [--prompt-tokens N] [--gen-tokens N] [--threads N] [--spec on|off] [--json]",
-       {{"model", true, "the model folder (default: the bundled flint-tiny)"},
+       {kModel,
         {"prompt-tokens", true, "prompt length (default 128)"},
         {"gen-tokens", true, "tokens to decode (default 32; per reply with --spec, 128)"},
         {"spec", true,
          "on|off: decode real questions with and without the drafter in the same run and "
          "report the speedup and acceptance"},
-        {"threads", true, "compute threads (default: all)"},
+        kThreads,
         {"numerics", true, "official (default) or fp32"},
-        {"host-mem", true,
-         "host memory for the routed experts: a size (8G, 512M) or a share of them (25%); the "
-         "rest are read from the checkpoint when used (default: all mapped)"},
-        {"expert-policy", true,
-         "which experts leave a full host budget: frequency (default) or lru"},
+        kHostMem,
+        kExpertPolicy,
         {"expert-budgets", false,
          "decode real questions with the experts in 100/50/25/10% host budgets, both "
          "policies: speed and hit rate"},
@@ -155,20 +158,17 @@ const std::vector<Command>& commandTable() {
       {"serve",
        "an OpenAI-compatible HTTP server for the model: /v1/chat/completions, /v1/models, /metrics",
        "[--model DIR] [--host ADDR] [--port N] [--api-key KEY] [--queue N] [--max-body BYTES]",
-       {{"model", true, "the model folder (default: the bundled flint-tiny)"},
+       {kModel,
         {"host", true, "the address to listen on (default 127.0.0.1: this machine only)"},
         {"port", true, "the port (default 8080; 0 picks a free one and prints it)"},
         {"api-key", true, "require 'Authorization: Bearer KEY' on every request"},
         {"queue", true, "requests that may wait for the engine (default 8); more get 503"},
         {"max-body", true, "the largest request body in bytes (default 4194304); more get 413"},
         {"numerics", true, "official (default) or fp32"},
-        {"threads", true, "compute threads (default: all)"},
-        {"host-mem", true,
-         "host memory for the routed experts: a size (8G, 512M) or a share of them (25%); the "
-         "rest are read from the checkpoint when used (default: all mapped)"},
-        {"expert-policy", true,
-         "which experts leave a full host budget: frequency (default) or lru"},
-        {"check-finite", false, "scan the weights for NaN/Inf when loading"}},
+        kThreads,
+        kHostMem,
+        kExpertPolicy,
+        kCheckFinite},
        false,
        &runServe},
   };
