@@ -5,13 +5,24 @@
 
 namespace flint::ui {
 
-StatsModel::StatsModel(QObject* parent) : QObject(parent) {}
+StatsModel::StatsModel(QObject* parent) : QObject(parent) {
+  m_pending.setSingleShot(true);
+  connect(&m_pending, &QTimer::timeout, this, &StatsModel::announce);
+}
 
 void StatsModel::update(const flint::engine::Stats& stats) {
   recordSteps(stats.spec);
   m_stats = stats;  // reuses the vectors' storage: no allocation once they have grown
   m_hasData = true;
-  emit changed();
+  // Every binding of the panel re-evaluates on changed(), which costs milliseconds: tell QML at
+  // most kAnnounceInterval apart, and always once more after the last update.
+  if (m_pending.isActive()) return;
+  const auto since = std::chrono::milliseconds(
+      m_sinceAnnounce.isValid() ? m_sinceAnnounce.elapsed() : kAnnounceInterval.count());
+  if (since >= kAnnounceInterval)
+    announce();
+  else
+    m_pending.start(kAnnounceInterval - since);
 }
 
 void StatsModel::clear() {
@@ -19,6 +30,12 @@ void StatsModel::clear() {
   m_hasData = false;
   m_historyEnd = 0;
   m_historyCount = 0;
+  m_pending.stop();
+  announce();
+}
+
+void StatsModel::announce() {
+  m_sinceAnnounce.start();
   emit changed();
 }
 

@@ -13,10 +13,13 @@
 #include "engine/engine.h"
 
 #include <QtQml/qqmlregistration.h>
+#include <QElapsedTimer>
 #include <QObject>
+#include <QTimer>
 #include <QVariantList>
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 
 namespace flint::ui {
@@ -64,6 +67,8 @@ class StatsModel : public QObject {
 
   // Verify steps the acceptance chart shows.
   static constexpr std::size_t kHistorySteps = 64;
+  // The figures reach QML at most this often (the values themselves are always current).
+  static constexpr std::chrono::milliseconds kAnnounceInterval{100};
 
   explicit StatsModel(QObject* parent = nullptr);
 
@@ -121,8 +126,11 @@ class StatsModel : public QObject {
 
  private:
   void recordSteps(const flint::engine::SpecCounters& now);
+  void announce();
 
   flint::engine::Stats m_stats;
+  QTimer m_pending;
+  QElapsedTimer m_sinceAnnounce;
   flint::engine::ExpertResidency m_residency;
   bool m_hasData = false;
   std::array<double, kHistorySteps>

@@ -136,6 +136,26 @@ class StatsModelTest : public QObject {
     QVERIFY(qAbs(model.speedup() - 7 / 0.032 * 0.008) < 1e-9);
   }
 
+  // QML hears of new figures at most every kAnnounceInterval, and always of the last ones; the
+  // values themselves are current at once.
+  void announcesAtMostTenTimesASecondAndAlwaysTheLast() {
+    StatsModel model;
+    QSignalSpy changed(&model, &StatsModel::changed);
+    Stats stats;
+    stats.decodeSeconds = 1;
+    for (int i = 1; i <= 200; ++i) {
+      stats.generatedTokens = std::size_t(i);
+      model.update(stats);
+      QCOMPARE(model.generatedTokens(), i);
+    }
+    QCOMPARE(changed.count(), 1);  // the first at once, the rest held back
+    QTRY_COMPARE_WITH_TIMEOUT(changed.count(), 2, 1000);
+    QTest::qWait(int(2 * StatsModel::kAnnounceInterval.count()));
+    QCOMPARE(changed.count(), 2);  // nothing more without a new update
+    model.clear();
+    QCOMPARE(changed.count(), 3);  // a new reply is announced at once
+  }
+
   void speedupIsZeroUntilPlainStepsRan() {
     Stats stats;
     stats.speculating = true;
