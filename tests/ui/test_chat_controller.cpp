@@ -4,6 +4,7 @@
 // answer, and failures read as sentences.
 #include "app/store/conversation_service.h"
 #include "app/store/settings.h"
+#include "tests/ui/greedy_database.h"
 #include "ui/chat_controller.h"
 
 #include <QClipboard>
@@ -35,17 +36,7 @@ class ChatControllerTest : public QObject {
   void init() {
     QVERIFY(dir_.isValid());
     dbPath_ = dir_.path() + "/chat.db";
-    QFile::remove(dbPath_);
-    {
-      // Short, reproducible replies.
-      store::ConversationService setup(dbPath_.toStdString());
-      store::SettingsOverrides global;
-      store::Sampling sampling;
-      sampling.temperature = 0;
-      sampling.maxTokens = 24;
-      global.sampling = sampling;
-      store::saveGlobalSettings(setup.database(), global);
-    }
+    flint::ui::testing::createGreedyDatabase(dbPath_, 24);
     chat_.emplace();
     chat_->setDatabasePath(dbPath_);
   }

@@ -4,6 +4,7 @@
 // keeps the previous model, and a host budget is saved and reloads the model.
 #include "app/store/conversation_service.h"
 #include "app/store/settings.h"
+#include "tests/ui/greedy_database.h"
 #include "ui/chat_controller.h"
 #include "ui/model_panel_model.h"
 
@@ -38,16 +39,7 @@ class ModelPanelTest : public QObject {
   void init() {
     QVERIFY(dir_.isValid());
     dbPath_ = dir_.path() + "/panel.db";
-    QFile::remove(dbPath_);
-    {
-      store::ConversationService setup(dbPath_.toStdString());
-      store::SettingsOverrides global;
-      store::Sampling sampling;
-      sampling.temperature = 0;
-      sampling.maxTokens = 4;
-      global.sampling = sampling;
-      store::saveGlobalSettings(setup.database(), global);
-    }
+    flint::ui::testing::createGreedyDatabase(dbPath_, 4);
     chat_.emplace();
     chat_->setDatabasePath(dbPath_);
     panel_.emplace();

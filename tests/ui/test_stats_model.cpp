@@ -84,6 +84,32 @@ ExpertResidency twoLayers() {
   return r;
 }
 
+// A StatsPanel bound to a model, shown in a window of its own, 320 wide.
+struct ShownPanel {
+  QQmlEngine engine;
+  QQuickWindow window;
+  std::unique_ptr<QObject> object;
+  QQuickItem* panel = nullptr;
+
+  bool show(StatsModel& model, int height) {
+    engine.addImportPath(QStringLiteral("qrc:/"));
+    QQmlComponent component(&engine);
+    component.setData("import QtQuick\nimport Flint\nStatsPanel { width: 320; height: " +
+                          QByteArray::number(height) + " }",
+                      QUrl());
+    object.reset(component.createWithInitialProperties({{"stats", QVariant::fromValue(&model)}}));
+    panel = qobject_cast<QQuickItem*>(object.get());
+    if (!panel) {
+      qWarning() << component.errorString();
+      return false;
+    }
+    window.resize(320, height);
+    panel->setParentItem(window.contentItem());
+    window.show();
+    return QTest::qWaitForWindowExposed(&window);
+  }
+};
+
 }  // namespace
 
 class StatsModelTest : public QObject {
@@ -281,20 +307,9 @@ class StatsModelTest : public QObject {
     StatsModel model;
     model.update(stats);
 
-    QQmlEngine engine;
-    engine.addImportPath(QStringLiteral("qrc:/"));
-    QQmlComponent component(&engine);
-    component.setData("import QtQuick\nimport Flint\nStatsPanel { width: 320; height: 900 }",
-                      QUrl());
-    std::unique_ptr<QObject> object(
-        component.createWithInitialProperties({{"stats", QVariant::fromValue(&model)}}));
-    QVERIFY2(object, qPrintable(component.errorString()));
-    auto* panel = qobject_cast<QQuickItem*>(object.get());
-    QQuickWindow window;
-    window.resize(320, 900);
-    panel->setParentItem(window.contentItem());
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    ShownPanel shown;
+    QVERIFY(shown.show(model, 900));
+    QQuickItem* panel = shown.panel;
 
     // Every expert in memory: the panel says so and draws no figures.
     QVERIFY(findItem(panel, "expertsNotTiered")->isVisible());
@@ -397,20 +412,10 @@ class StatsModelTest : public QObject {
     ExpertResidency residency = twoLayers();
     model.updateResidency(residency);
 
-    QQmlEngine engine;
-    engine.addImportPath(QStringLiteral("qrc:/"));
-    QQmlComponent component(&engine);
-    component.setData("import QtQuick\nimport Flint\nStatsPanel { width: 320; height: 900 }",
-                      QUrl());
-    std::unique_ptr<QObject> object(
-        component.createWithInitialProperties({{"stats", QVariant::fromValue(&model)}}));
-    QVERIFY2(object, qPrintable(component.errorString()));
-    auto* panel = qobject_cast<QQuickItem*>(object.get());
-    QQuickWindow window;
-    window.resize(320, 900);
-    panel->setParentItem(window.contentItem());
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    ShownPanel shown;
+    QVERIFY(shown.show(model, 900));
+    QQuickItem* panel = shown.panel;
+    QQuickWindow& window = shown.window;
 
     auto* heatmap = findItem(panel, "expertHeatmap");
     QVERIFY(heatmap);
@@ -462,21 +467,10 @@ class StatsModelTest : public QObject {
       model.update(stats);
     }
 
-    QQmlEngine engine;
-    engine.addImportPath(QStringLiteral("qrc:/"));
-    QQmlComponent component(&engine);
-    component.setData("import QtQuick\nimport Flint\nStatsPanel { width: 320; height: 700 }",
-                      QUrl());
-    QVERIFY2(component.isReady(), qPrintable(component.errorString()));
-    std::unique_ptr<QObject> object(
-        component.createWithInitialProperties({{"stats", QVariant::fromValue(&model)}}));
-    QVERIFY2(object, qPrintable(component.errorString()));
-    auto* panel = qobject_cast<QQuickItem*>(object.get());
-    QQuickWindow window;
-    window.resize(320, 700);
-    panel->setParentItem(window.contentItem());
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    ShownPanel shown;
+    QVERIFY(shown.show(model, 700));
+    QQuickItem* panel = shown.panel;
+    QQuickWindow& window = shown.window;
 
     auto* decode = findItem(panel, "decodeRate");
     QVERIFY(decode);
