@@ -37,8 +37,15 @@ const OptionSpec kHostMem{"host-mem", true,
                           "host memory for the routed experts: a size (8G, 512M) or a share of "
                           "them (25%); the rest are read from the checkpoint when used (default: "
                           "all mapped)"};
+const OptionSpec kNumerics{"numerics", true, "official (default) or fp32"};
 const OptionSpec kExpertPolicy{
     "expert-policy", true, "which experts leave a full host budget: frequency (default) or lru"};
+
+// `own` followed by the options of every command that runs the engine.
+std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> own) {
+  own.insert(own.end(), {kNumerics, kThreads, kHostMem, kExpertPolicy, kCheckFinite});
+  return own;
+}
 
 }  // namespace
 
@@ -112,65 +119,51 @@ const std::vector<Command>& commandTable() {
         kCheckFinite},
        false,
        &runLogits},
-      {"chat",
-       "talk to a model: one answer with --prompt, else a conversation on standard input",
+      {"chat", "talk to a model: one answer with --prompt, else a conversation on standard input",
        "[--model DIR] [--mode non-think|high|max] [--prompt P] [--temperature T] [--top-p P] "
        "[--seed S] [--spec on|off] [--host-mem SIZE|N%]",
-       {kModel,
-        {"mode", true, "non-think (default), high or max"},
-        {"prompt", true, "ask this once and exit"},
-        {"system", true, "a system prompt"},
-        {"temperature", true, "sampling temperature (default 1.0; 0 is greedy)"},
-        {"top-p", true, "nucleus size (default 1.0: off)"},
-        {"top-k", true, "keep only the k most likely tokens (default 0: off)"},
-        {"seed", true, "random seed: the same seed gives the same reply"},
-        {"max-tokens", true, "stop after this many tokens (default 1024)"},
-        {"spec", true, "on (default where the model has a drafter) or off: speculative decoding"},
-        {"max-drafts", true, "drafts per verify pass when speculating (default 5)"},
-        {"db", true, "save into this database (default: the one the GUI uses)"},
-        {"no-save", false, "do not save the conversation"},
-        {"numerics", true, "official (default) or fp32"},
-        kThreads,
-        kHostMem,
-        kExpertPolicy,
-        kCheckFinite},
-       false,
-       &runChat},
-      {"bench",
-       "prefill and decode speed against the machine's measured read bandwidth",
+       withEngineOptions(
+           {kModel,
+            {"mode", true, "non-think (default), high or max"},
+            {"prompt", true, "ask this once and exit"},
+            {"system", true, "a system prompt"},
+            {"temperature", true, "sampling temperature (default 1.0; 0 is greedy)"},
+            {"top-p", true, "nucleus size (default 1.0: off)"},
+            {"top-k", true, "keep only the k most likely tokens (default 0: off)"},
+            {"seed", true, "random seed: the same seed gives the same reply"},
+            {"max-tokens", true, "stop after this many tokens (default 1024)"},
+            {"spec", true,
+             "on (default where the model has a drafter) or off: speculative decoding"},
+            {"max-drafts", true, "drafts per verify pass when speculating (default 5)"},
+            {"db", true, "save into this database (default: the one the GUI uses)"},
+            {"no-save", false, "do not save the conversation"}}),
+       false, &runChat},
+      {"bench", "prefill and decode speed against the machine's measured read bandwidth",
        "[--model DIR] [--prompt-tokens N] [--gen-tokens N] [--threads N] [--spec on|off] [--json]",
-       {kModel,
-        {"prompt-tokens", true, "prompt length (default 128)"},
-        {"gen-tokens", true, "tokens to decode (default 32; per reply with --spec, 128)"},
-        {"spec", true,
-         "on|off: decode real questions with and without the drafter in the same run and "
-         "report the speedup and acceptance"},
-        kThreads,
-        {"numerics", true, "official (default) or fp32"},
-        kHostMem,
-        kExpertPolicy,
-        {"expert-budgets", false,
-         "decode real questions with the experts in 100/50/25/10% host budgets, both "
-         "policies: speed and hit rate"},
-        {"json", false, "print the figures as JSON"}},
-       false,
-       &runBench},
+       withEngineOptions(
+           {kModel,
+            {"prompt-tokens", true, "prompt length (default 128)"},
+            {"gen-tokens", true, "tokens to decode (default 32; per reply with --spec, 128)"},
+            {"spec", true,
+             "on|off: decode real questions with and without the drafter in the same run and "
+             "report the speedup and acceptance"},
+            {"expert-budgets", false,
+             "decode real questions with the experts in 100/50/25/10% host budgets, both "
+             "policies: speed and hit rate"},
+            {"json", false, "print the figures as JSON"}}),
+       false, &runBench},
       {"serve",
        "an OpenAI-compatible HTTP server for the model: /v1/chat/completions, /v1/models, /metrics",
        "[--model DIR] [--host ADDR] [--port N] [--api-key KEY] [--queue N] [--max-body BYTES]",
-       {kModel,
-        {"host", true, "the address to listen on (default 127.0.0.1: this machine only)"},
-        {"port", true, "the port (default 8080; 0 picks a free one and prints it)"},
-        {"api-key", true, "require 'Authorization: Bearer KEY' on every request"},
-        {"queue", true, "requests that may wait for the engine (default 8); more get 503"},
-        {"max-body", true, "the largest request body in bytes (default 4194304); more get 413"},
-        {"numerics", true, "official (default) or fp32"},
-        kThreads,
-        kHostMem,
-        kExpertPolicy,
-        kCheckFinite},
-       false,
-       &runServe},
+       withEngineOptions(
+           {kModel,
+            {"host", true, "the address to listen on (default 127.0.0.1: this machine only)"},
+            {"port", true, "the port (default 8080; 0 picks a free one and prints it)"},
+            {"api-key", true, "require 'Authorization: Bearer KEY' on every request"},
+            {"queue", true, "requests that may wait for the engine (default 8); more get 503"},
+            {"max-body", true,
+             "the largest request body in bytes (default 4194304); more get 413"}}),
+       false, &runServe},
   };
   return table;
 }

@@ -27,6 +27,13 @@ void sample(std::ostringstream& out, const char* name, T value) {
   out << name << ' ' << value << '\n';
 }
 
+// A counter with one unlabelled sample: its HELP and TYPE lines, then the value.
+template <typename T>
+void counter(std::ostringstream& out, const char* name, const char* help, T value) {
+  family(out, name, "counter", help);
+  sample(out, name, value);
+}
+
 }  // namespace
 
 void ServerMetrics::countRequest(const std::string& path, int status) {
@@ -77,33 +84,24 @@ std::string ServerMetrics::prometheusText() const {
     out << "flint_generations_total{outcome=\"" << outcomeName(o) << "\"} "
         << (it == generations_.end() ? 0 : it->second) << '\n';
   }
-  family(out, "flint_queue_dropped_total", "counter",
-         "Queued requests dropped because their client left before their turn.");
-  sample(out, "flint_queue_dropped_total", dropped_);
+  counter(out, "flint_queue_dropped_total",
+          "Queued requests dropped because their client left before their turn.", dropped_);
   family(out, "flint_queue_waiting", "gauge", "Requests waiting for the engine now.");
   sample(out, "flint_queue_waiting", queueDepth_);
 
-  family(out, "flint_prompt_tokens_total", "counter",
-         "Prompt tokens prefilled (a cached prefix is not counted again).");
-  sample(out, "flint_prompt_tokens_total", promptTokens_);
-  family(out, "flint_generated_tokens_total", "counter", "Tokens generated.");
-  sample(out, "flint_generated_tokens_total", generatedTokens_);
-  family(out, "flint_prefill_seconds_total", "counter", "Time spent prefilling prompts.");
-  sample(out, "flint_prefill_seconds_total", prefillSeconds_);
-  family(out, "flint_decode_seconds_total", "counter", "Time spent decoding.");
-  sample(out, "flint_decode_seconds_total", decodeSeconds_);
+  counter(out, "flint_prompt_tokens_total",
+          "Prompt tokens prefilled (a cached prefix is not counted again).", promptTokens_);
+  counter(out, "flint_generated_tokens_total", "Tokens generated.", generatedTokens_);
+  counter(out, "flint_prefill_seconds_total", "Time spent prefilling prompts.", prefillSeconds_);
+  counter(out, "flint_decode_seconds_total", "Time spent decoding.", decodeSeconds_);
 
-  family(out, "flint_spec_verify_passes_total", "counter",
-         "Speculative verify passes that carried at least one draft.");
-  sample(out, "flint_spec_verify_passes_total", spec_.steps);
-  family(out, "flint_spec_plain_steps_total", "counter",
-         "Decode steps the draft scheduler ran without drafts.");
-  sample(out, "flint_spec_plain_steps_total", spec_.plainSteps);
-  family(out, "flint_spec_draft_tokens_total", "counter", "Draft tokens verified.");
-  sample(out, "flint_spec_draft_tokens_total", spec_.draftTokens);
-  family(out, "flint_spec_accepted_tokens_total", "counter",
-         "Draft tokens the target model accepted.");
-  sample(out, "flint_spec_accepted_tokens_total", spec_.acceptedTokens);
+  counter(out, "flint_spec_verify_passes_total",
+          "Speculative verify passes that carried at least one draft.", spec_.steps);
+  counter(out, "flint_spec_plain_steps_total",
+          "Decode steps the draft scheduler ran without drafts.", spec_.plainSteps);
+  counter(out, "flint_spec_draft_tokens_total", "Draft tokens verified.", spec_.draftTokens);
+  counter(out, "flint_spec_accepted_tokens_total", "Draft tokens the target model accepted.",
+          spec_.acceptedTokens);
   family(out, "flint_spec_position_tried_total", "counter",
          "Drafts the verification reached, by draft position (0 is the first draft).");
   for (std::size_t k = 0; k < spec_.triedAt.size(); ++k)
@@ -114,14 +112,13 @@ std::string ServerMetrics::prometheusText() const {
     out << "flint_spec_position_accepted_total{position=\"" << k << "\"} " << spec_.acceptedAt[k]
         << '\n';
 
-  family(out, "flint_expert_host_hits_total", "counter",
-         "Routed-expert uses served from host memory (0 when every expert stays mapped).");
-  sample(out, "flint_expert_host_hits_total", experts_.hostHits);
-  family(out, "flint_expert_disk_reads_total", "counter",
-         "Routed-expert uses read from the checkpoint on disk.");
-  sample(out, "flint_expert_disk_reads_total", experts_.diskReads);
-  family(out, "flint_expert_read_bytes_total", "counter", "Bytes of experts read from disk.");
-  sample(out, "flint_expert_read_bytes_total", experts_.bytesRead);
+  counter(out, "flint_expert_host_hits_total",
+          "Routed-expert uses served from host memory (0 when every expert stays mapped).",
+          experts_.hostHits);
+  counter(out, "flint_expert_disk_reads_total",
+          "Routed-expert uses read from the checkpoint on disk.", experts_.diskReads);
+  counter(out, "flint_expert_read_bytes_total", "Bytes of experts read from disk.",
+          experts_.bytesRead);
   return out.str();
 }
 
