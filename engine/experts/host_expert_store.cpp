@@ -157,6 +157,13 @@ void HostExpertStore::publish(std::size_t slot, std::size_t id) {
   stats_.bytesRead += expertBytes_;
 }
 
+void HostExpertStore::release(std::size_t slot) {
+  if (const std::int64_t owner = slotOwner_[slot]; owner >= 0) slotOf_[std::size_t(owner)] = -1;
+  slotOwner_[slot] = -1;
+  state_[slot] = SlotState::Empty;
+  failure_[slot] = nullptr;
+}
+
 std::size_t HostExpertStore::claimSlot(std::size_t id) {
   std::size_t slot = slotOwner_.size();
   for (std::size_t s = 0; s < slotOwner_.size() && slot == slotOwner_.size(); ++s)
@@ -224,12 +231,7 @@ void HostExpertStore::willUse(std::size_t layer, std::span<const std::int32_t> e
   ahead_ = 0;
   for (std::size_t s = 0; s < state_.size(); ++s) {
     aheadUnused_[s] = 0;
-    if (failure_[s]) {
-      failure_[s] = nullptr;
-      slotOf_[std::size_t(slotOwner_[s])] = -1;
-      slotOwner_[s] = -1;
-      state_[s] = SlotState::Empty;
-    }
+    if (failure_[s]) release(s);
   }
   plan_.clear();
   for (std::int32_t e : experts) plan_.push_back(layer * experts_ + std::size_t(e));
@@ -251,10 +253,7 @@ const ExpertWeights& HostExpertStore::expert(std::size_t layer, std::size_t expe
     aheadUnused_[slot] = 0;
     if (failure_[slot]) {  // the read ahead failed: free the slot, report it here
       const std::exception_ptr failure = failure_[slot];
-      failure_[slot] = nullptr;
-      slotOf_[id] = -1;
-      slotOwner_[slot] = -1;
-      state_[slot] = SlotState::Empty;
+      release(slot);
       std::rethrow_exception(failure);
     }
     if (ahead) {
@@ -277,9 +276,7 @@ const ExpertWeights& HostExpertStore::expert(std::size_t layer, std::size_t expe
     read(slot, id);
   } catch (...) {
     lock.lock();
-    slotOf_[id] = -1;
-    slotOwner_[slot] = -1;
-    state_[slot] = SlotState::Empty;
+    release(slot);
     current_ = SIZE_MAX;
     throw;
   }

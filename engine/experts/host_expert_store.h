@@ -60,6 +60,8 @@ class HostExpertStore final : public ExpertStore {
   void read(std::size_t slot, std::size_t id);
   // Under the lock: the slot now holds `id`, ready.
   void publish(std::size_t slot, std::size_t id);
+  // Under the lock: empties a slot (a failed read's), so it holds no expert and no error.
+  void release(std::size_t slot);
   // Under the lock: a slot for a new expert, empty or the policy's victim among slots neither
   // being read, nor just returned, nor read ahead and not used yet.
   std::size_t claimSlot(std::size_t id);
