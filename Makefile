@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make run` and `make test`. Everything else is optional.
-.PHONY: all setup configure build run test test-asan format format-check clean
+.PHONY: all setup configure build run test test-asan package format format-check clean
 
 JOBS ?= $(shell nproc)
 # CI sets CI=true: warnings become errors there.
@@ -30,6 +30,12 @@ run: build
 test: build
 	@scripts/fetch_test_data.sh
 	ctest --preset release -j $(JOBS)
+
+# The installers: build/release/packages/flint_*.deb (and flint-cuda_*.deb with CUDA), a
+# self-extracting flint-*.sh for one user without root, and flint-*.tar.gz. File times come
+# from the last commit, so the same checkout gives the same packages byte for byte.
+package: build
+	cd build/release && SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || echo 0) cpack -B packages
 
 test-asan: setup
 	cmake --preset asan -DFLINT_WERROR=$(WERROR) $(CMAKE_FLAGS)

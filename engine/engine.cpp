@@ -1,6 +1,8 @@
 #include "engine/engine.h"
 
-#include "engine/experts/host_expert_store.h"
+#include "engine/cache/model_fingerprint.h"
+#include "engine/cache/session_file.h"
+#include "engine/experts/expert_tiers.h"
 #include "engine/logging/log.h"
 #include "engine/model/finite_check.h"
 #include "engine/model/model_error.h"
@@ -10,6 +12,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <mutex>
 #include <stdexcept>
 
 namespace flint::engine {
@@ -38,12 +41,23 @@ class SessionImpl final : public Session {
                           const std::atomic<bool>* cancel) override;
   std::span<const float> feed(std::span<const TokenId> ids) override;
   void reset() override;
+  std::size_t prefill(std::span<const TokenId> ids, StreamSink* sink,
+                      const std::atomic<bool>* cancel, std::size_t chunk) override;
+  std::span<const TokenId> cachedIds() const override { return cached_; }
+  void save(const std::filesystem::path& path) const override;
+  void load(const std::filesystem::path& path) override;
+  KvBytes kvBytes() const override { return measureKvBytes(cache_); }
 
  private:
   // Appends `ids` to the cache, recording the drafter's context when there is a drafter.
   // Feeds ids to the model; with `tap`, also gives their tapped hidden states to the drafter
   // (which costs its main_proj and stage keys per token, so only while speculating).
   void append(std::span<const TokenId> ids, bool tap);
+  // append() in passes of `chunk` ids with progress and cancel between them; returns how many
+  // were appended.
+  std::size_t appendInPasses(std::span<const TokenId> ids, bool tap, std::size_t chunk,
+                             StreamSink* sink, const std::atomic<bool>* cancel);
+  SessionFileIdentity fileIdentity() const;
   void emit(TokenId id, ReplySplitter& splitter, GenerateResult& result, StreamSink& sink,
             bool& finished);
 
@@ -61,41 +75,25 @@ class EngineImpl final : public Engine {
         pool_(options.threads),
         tokenizer_(std::move(tokenizer)),
         model_(std::move(files), &pool_),
-        encoder_(tokenizer_) {
-    if (options.hostExpertBytes == 0 && options.hostExpertFraction <= 0) return;
-    const auto all = double(routedExpertBytes(model_.files()));
-    const std::size_t budget = std::max(
-        options.hostExpertBytes, std::size_t(std::min(options.hostExpertFraction, 1.0) * all));
-    hostExperts_ = std::make_unique<HostExpertStore>(model_.files(), model_.weights(), budget,
-                                                     options.expertPolicy);
-    model_.setExpertStore(hostExperts_.get());
-    log::logger("engine")->info(
-        "experts: {} host slots of {} KiB ({:.0f}% of the {:.1f} MiB of routed experts); the rest "
-        "are read from the checkpoint when used",
-        hostExperts_->slots(), hostExperts_->expertBytes() >> 10,
-        100.0 * double(hostExperts_->slots() * hostExperts_->expertBytes()) / all, all / 1048576);
-  }
+        encoder_(tokenizer_),
+        experts_(model_, options, &pool_) {}
 
   const ModelConfig& config() const override { return model_.config(); }
   const Tokenizer& tokenizer() const override { return tokenizer_; }
   std::unique_ptr<Session> newSession() override { return std::make_unique<SessionImpl>(*this); }
+  Numerics numerics() const override { return options_.numerics; }
+  std::uint64_t modelFingerprint() const override {
+    std::call_once(fingerprintOnce_,
+                   [this] { fingerprint_ = flint::engine::modelFingerprint(model_.files()); });
+    return fingerprint_;
+  }
 
   std::size_t weightBytesPerToken() const override { return model_.weightBytesPerToken(); }
 
-  std::optional<ExpertStats> expertStats() const override {
-    if (!hostExperts_) return std::nullopt;
-    return hostExperts_->stats();
-  }
-
-  std::optional<ExpertResidency> expertResidency() const override {
-    if (hostExperts_) return hostExperts_->residency();
-    if (model_.config().nRoutedExperts <= 0) return std::nullopt;
-    ExpertResidency all;
-    all.layers = model_.weights().layers.size();
-    all.experts = std::size_t(model_.config().nRoutedExperts);
-    all.tiers.assign(all.layers * all.experts, ExpertTier::Mapped);
-    return all;
-  }
+  std::optional<ExpertStats> expertStats() const override { return experts_.stats(); }
+  std::optional<ExpertResidency> expertResidency() const override { return experts_.residency(); }
+  std::optional<ExpertPlacement> expertPlacement() const override { return experts_.placement(); }
+  std::shared_ptr<const ExpertResidency> residencySnapshot() { return experts_.snapshot(); }
 
   std::vector<float> logits(std::span<const TokenId> ids, Numerics numerics, bool decode) override {
     SessionCache cache = model_.newCache();
@@ -115,7 +113,6 @@ class EngineImpl final : public Engine {
   kernels::ThreadPool* pool() { return &pool_; }
   DraftScheduler& draftScheduler() { return scheduler_; }
   const PromptEncoder& encoder() const { return encoder_; }
-  Numerics numerics() const { return options_.numerics; }
 
  private:
   LoadOptions options_;
@@ -123,8 +120,10 @@ class EngineImpl final : public Engine {
   Tokenizer tokenizer_;
   Transformer model_;
   PromptEncoder encoder_;
-  std::unique_ptr<HostExpertStore> hostExperts_;
+  ExpertTiers experts_;       // after model_: it sets its store on the model
   DraftScheduler scheduler_;  // shared by the sessions: it measures this machine and model
+  mutable std::once_flag fingerprintOnce_;
+  mutable std::uint64_t fingerprint_ = 0;
 };
 
 SessionImpl::SessionImpl(EngineImpl& engine) : engine_(engine), cache_(engine.model().newCache()) {
@@ -141,6 +140,63 @@ void SessionImpl::append(std::span<const TokenId> ids, bool tap) {
   else if (speculator_)
     speculator_->skip(ids.size());
   cached_.insert(cached_.end(), ids.begin(), ids.end());
+}
+
+std::size_t SessionImpl::appendInPasses(std::span<const TokenId> ids, bool tap, std::size_t chunk,
+                                        StreamSink* sink, const std::atomic<bool>* cancel) {
+  chunk = std::max<std::size_t>(chunk, 1);
+  if (sink) sink->onPrefillProgress(0, ids.size());
+  std::size_t done = 0;
+  while (done < ids.size()) {
+    if (done > 0 && cancel && cancel->load()) break;
+    const std::size_t n = std::min(chunk, ids.size() - done);
+    append(ids.subspan(done, n), tap);
+    done += n;
+    if (sink) sink->onPrefillProgress(done, ids.size());
+  }
+  return done;
+}
+
+std::size_t SessionImpl::prefill(std::span<const TokenId> ids, StreamSink* sink,
+                                 const std::atomic<bool>* cancel, std::size_t chunk) {
+  if (ids.empty()) return 0;
+  const auto limit = std::size_t(engine_.model().config().maxPositionEmbeddings);
+  if (cached_.size() + ids.size() > limit)  // before any pass, so nothing is half done
+    throw std::invalid_argument("the session would hold " +
+                                std::to_string(cached_.size() + ids.size()) +
+                                " tokens; this model's context holds " + std::to_string(limit));
+  // Tapped like generate()'s prefill, so a saved prefix has the drafter's context a fresh
+  // prompt would have built.
+  return appendInPasses(ids, true, chunk, sink, cancel);
+}
+
+SessionFileIdentity SessionImpl::fileIdentity() const {
+  SessionFileIdentity identity;
+  identity.model = engine_.modelFingerprint();
+  identity.numerics = engine_.numerics();
+  return identity;
+}
+
+void SessionImpl::save(const std::filesystem::path& path) const {
+  const std::optional<Speculator::State> drafter =
+      speculator_ ? std::optional(speculator_->state()) : std::nullopt;
+  writeSessionFile(path, fileIdentity(), cached_, cache_, drafter ? &*drafter : nullptr);
+}
+
+void SessionImpl::load(const std::filesystem::path& path) {
+  SessionState state =
+      readSessionFile(path, fileIdentity(), engine_.model().newCache(), speculator_ != nullptr);
+  if (speculator_) {
+    try {
+      speculator_->restore(std::move(*state.drafter));
+    } catch (const std::invalid_argument& e) {
+      throw SessionFileError("the session file " + path.string() +
+                             " does not fit this model's drafter: " + e.what());
+    }
+  }
+  cache_ = std::move(state.cache);
+  cached_ = std::move(state.ids);
+  logits_.clear();  // feed() and generate() compute them again
 }
 
 std::span<const float> SessionImpl::feed(std::span<const TokenId> ids) {
@@ -187,7 +243,10 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
   const std::optional<ExpertStats> expertsBefore = engine_.expertStats();
   stats.expertTiers = expertsBefore.has_value();
   const auto publish = [&] {
-    if (expertsBefore) stats.experts = engine_.expertStats()->since(*expertsBefore);
+    if (expertsBefore) {
+      stats.experts = engine_.expertStats()->since(*expertsBefore);
+      stats.residency = engine_.residencySnapshot();
+    }
     sink.onStats(stats);
   };
   stats.contextMax = limit;
@@ -197,10 +256,18 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
   stats.promptTokens = fresh.size();
 
   const auto prefillStart = Clock::now();
-  append(fresh, request.maxDrafts > 0);
+  const std::size_t prefilled =
+      appendInPasses(fresh, request.maxDrafts > 0, request.prefillChunk, &sink, cancel);
   stats.prefillSeconds = secondsSince(prefillStart);
   stats.contextUsed = cached_.size();
   stats.speculating = speculator_ && request.maxDrafts > 0;
+  if (prefilled < fresh.size()) {
+    // Cancelled between passes: what was prefilled stays cached, so asking again continues.
+    stats.promptTokens = prefilled;
+    result.reason = FinishReason::kCancelled;
+    publish();
+    return result;
+  }
   publish();
 
   ReplySplitter splitter(engine_.tokenizer(), request.mode);

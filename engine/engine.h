@@ -6,7 +6,9 @@
 //   auto session = engine->newSession();
 //   GenerateRequest req{.messages = {{ChatRole::kUser, "hi", ""}}, .mode = ThinkingMode::kHigh};
 //   GenerateResult r = session->generate(req, sink, &cancelFlag);
+#include "engine/cache/kv_bytes.h"
 #include "engine/experts/eviction_policy.h"
+#include "engine/experts/expert_placement.h"
 #include "engine/experts/expert_residency.h"
 #include "engine/experts/expert_stats.h"
 #include "engine/model/model_config.h"
@@ -36,6 +38,17 @@ struct LoadOptions {
   std::size_t hostExpertBytes = 0;
   double hostExpertFraction = 0;
   EvictionPolicy expertPolicy = EvictionPolicy::Frequency;
+  // Each layer hands the expert store a guess of the next layer's experts to read while it
+  // computes (exact for hash-routed layers). Only bandwidth changes, never outputs.
+  bool expertLookAhead = true;
+  // The device tier above host RAM, as bytes or a fraction of the routed experts (the larger
+  // applies). Without a CUDA expert tier it needs simulatedDeviceBandwidth: a device tier in
+  // host memory behind a link of that many bytes per second, its compute modelled as
+  // simulatedDeviceSpeedup times the host's (what decides when a batch moves its experts up).
+  std::size_t deviceExpertBytes = 0;
+  double deviceExpertFraction = 0;
+  double simulatedDeviceBandwidth = 0;
+  double simulatedDeviceSpeedup = 8;
 };
 
 struct GenerateRequest {
@@ -49,6 +62,9 @@ struct GenerateRequest {
   // Let the engine's measurements decide how many drafts pay (see DraftScheduler); off drafts
   // maxDrafts on every step (tests and measurements of the drafter itself).
   bool adaptiveDrafts = true;
+  // Tokens per prefill pass: progress goes to the sink and `cancel` is checked between passes.
+  // Any size gives bit-identical logits (the forward pass is batch invariant).
+  std::size_t prefillChunk = 256;
 };
 
 // Cumulative figures for one generate() call; a snapshot goes to the sink as they change.
@@ -62,8 +78,11 @@ struct Stats {
   std::size_t contextMax = 0;
   bool speculating = false;  // the drafter runs (the model has one and the request allows it)
   SpecStats spec;
-  bool expertTiers = false;  // experts live in a host budget with the disk behind it
+  bool expertTiers = false;  // experts live in tiers (device, host, disk), not all mapped
   ExpertStats experts;       // this call's expert uses, hits and reads
+  // Every expert's tier and uses since load: a snapshot shared, not copied, by every Stats that
+  // carries it, taken again at most a few times a second (null without expert tiers).
+  std::shared_ptr<const ExpertResidency> residency;
 
   double prefillTokensPerSecond() const {
     return prefillSeconds > 0 ? promptTokens / prefillSeconds : 0;
@@ -79,6 +98,9 @@ class StreamSink {
   virtual void onThinking(std::string_view text) = 0;
   virtual void onAnswer(std::string_view text) = 0;
   virtual void onStats(const Stats& stats) = 0;
+  // After each prefill pass: `done` of the `total` tokens this call prefills (the cached prefix
+  // is not counted), from (0, total) up to (total, total) unless cancelled.
+  virtual void onPrefillProgress(std::size_t /*done*/, std::size_t /*total*/) {}
 };
 
 enum class FinishReason { kEndOfSentence, kMaxTokens, kCancelled };
@@ -105,6 +127,28 @@ class Session {
 
   // Forgets the cached conversation.
   virtual void reset() = 0;
+
+  // Appends `ids` to the cache like generate()'s prefill (in passes of `chunk` tokens, progress
+  // to `sink`, `cancel` checked between passes, the drafter's context built when the model has
+  // one), for saving the state after a prompt's prefix (the documents). Returns how many were
+  // prefilled: all of them, or fewer when cancelled; those stay cached and valid either way.
+  // Throws std::invalid_argument, prefilling nothing, when they would overflow the context.
+  virtual std::size_t prefill(std::span<const TokenId> ids, StreamSink* sink = nullptr,
+                              const std::atomic<bool>* cancel = nullptr,
+                              std::size_t chunk = GenerateRequest{}.prefillChunk) = 0;
+  // The ids the cache holds, in order: generate() reuses them when its prompt starts with them.
+  virtual std::span<const TokenId> cachedIds() const = 0;
+
+  // Writes the whole state (cache, cached ids, the drafter's context) to `path` atomically.
+  // Throws SessionFileError (engine/cache/session_file.h) when it cannot be written.
+  virtual void save(const std::filesystem::path& path) const = 0;
+  // Replaces the state with the one saved in `path`, so generate() continues from it exactly as
+  // from a fresh prefill of cachedIds(). Throws SessionFileError, leaving the session as it was,
+  // for a file that is truncated, corrupt, or from another model, numerics or format version.
+  virtual void load(const std::filesystem::path& path) = 0;
+
+  // What the cache holds now, by layer kind.
+  virtual KvBytes kvBytes() const = 0;
 };
 
 class Engine {
@@ -117,6 +161,10 @@ class Engine {
   virtual const ModelConfig& config() const = 0;
   virtual const Tokenizer& tokenizer() const = 0;
   virtual std::unique_ptr<Session> newSession() = 0;
+  virtual Numerics numerics() const = 0;
+  // Identifies the weights for saved sessions: config.json, the shards' headers and sizes and a
+  // sample of their bytes (engine/cache/model_fingerprint.h). Computed on first use.
+  virtual std::uint64_t modelFingerprint() const = 0;
 
   // Bytes of weights one decoded token reads (what bounds decode speed by memory bandwidth).
   virtual std::size_t weightBytesPerToken() const = 0;
@@ -129,6 +177,9 @@ class Engine {
   // lookup the forward pass calls per expert; it keeps no state). Empty for a model without
   // routed experts. Safe from any thread (the store copies its state under its lock).
   virtual std::optional<ExpertResidency> expertResidency() const = 0;
+
+  // The measured rule for computing a batch's expert on the device tier; empty without one.
+  virtual std::optional<ExpertPlacement> expertPlacement() const = 0;
 
   // Logits of every position of `ids` ([ids.size(), vocab]): one prefill, or one token at a
   // time when `decode` is set.

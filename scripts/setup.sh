@@ -11,7 +11,7 @@ packages=(
   qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml
   qml6-module-qtqml-models qml6-module-qtqml-workerscript qml6-module-qttest
   libspdlog-dev libsqlite3-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
-  libcpp-httplib-dev
+  libcpp-httplib-dev libpoppler-cpp-dev
   clang clang-format libclang-rt-14-dev
   libgl1-mesa-dri xvfb xauth
   python3 python3-numpy

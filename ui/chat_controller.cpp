@@ -3,6 +3,7 @@
 #include "app/paths.h"
 #include "app/store/settings.h"
 #include "engine/logging/log.h"
+#include "ui/document_request.h"
 
 #include <QClipboard>
 #include <QDir>
@@ -79,6 +80,7 @@ ChatController::ChatController(QObject* parent)
     : QObject(parent),
       messages_(new MessageModel(this)),
       stats_(new StatsModel(this)),
+      documents_(new DocumentListModel(this)),
       worker_(new EngineWorker) {
   engineThread_.setObjectName(QStringLiteral("flint-engine"));
   worker_->moveToThread(&engineThread_);
@@ -89,6 +91,10 @@ ChatController::ChatController(QObject* parent)
           [this](quint64, const QString& keptDir) { onLoadAbandoned(keptDir); });
   connect(worker_, &EngineWorker::streamed, this, &ChatController::onStreamed);
   connect(worker_, &EngineWorker::finished, this, &ChatController::onFinished);
+  // Attaching to a blank chat starts its conversation, titled after the file.
+  connect(documents_, &DocumentListModel::conversationNeeded, this, [this](const QString& title) {
+    if (service_) attempt("start a conversation", [&] { createConversation(title); });
+  });
   engineThread_.start();
 }
 
@@ -120,6 +126,7 @@ void ChatController::setDatabasePath(const QString& path) {
     service_.emplace(store::ConversationService::openOrRecover(utf8(path), notice));
     if (!notice.empty()) setError(QString::fromStdString(notice));
   });
+  documents_->setDatabasePath(opened ? path : QString());
   setConversationId(0);
   messages_->clear();
   if (opened)
@@ -142,6 +149,25 @@ void ChatController::loadModel(const QString& dir) {
   worker_->wantLoad(request.ticket);
   setModelStatus(QStringLiteral("loading"), QDir(dir).dirName());
   setLoadPhase(busy_ ? tr("Waiting for the reply to finish…") : tr("Starting the load…"));
+  QMetaObject::invokeMethod(
+      worker_, [w = worker_, request] { w->load(request); }, Qt::QueuedConnection);
+}
+
+void ChatController::useRemote(const QString& url, const QString& apiKey, const QString& model) {
+  LoadRequest request;
+  flint::remote::RemoteEndpoint endpoint;
+  endpoint.url = utf8(url.trimmed());
+  endpoint.apiKey = utf8(apiKey.trimmed());
+  endpoint.model = utf8(model.trimmed());
+  request.modelDir = remoteModelKey(endpoint);
+  request.remote = endpoint;
+  request.ticket = ++lastTicket_;
+  pendingLoad_ = request.ticket;
+  worker_->wantLoad(request.ticket);
+  setModelDirValue(request.modelDir);
+  setModelStatus(QStringLiteral("loading"), model.trimmed());
+  setLoadPhase(busy_ ? tr("Waiting for the reply to finish…")
+                     : tr("Asking %1 for its models…").arg(url.trimmed()));
   QMetaObject::invokeMethod(
       worker_, [w = worker_, request] { w->load(request); }, Qt::QueuedConnection);
 }
@@ -170,7 +196,9 @@ void ChatController::setHostExpertBudget(qint64 bytes) {
   });
   if (!saved) return;
   readHostExpertBudget();
-  if (!modelDir_.isEmpty()) loadModel(modelDir_);
+  // A remote model has no local experts to budget.
+  if (!modelDir_.isEmpty() && loadedModelName(modelDir_) == QDir(modelDir_).dirName())
+    loadModel(modelDir_);
 }
 
 void ChatController::open(qint64 conversationId) {
@@ -181,6 +209,7 @@ void ChatController::open(qint64 conversationId) {
 void ChatController::newConversation() {
   setConversationId(0);
   messages_->clear();
+  setDocumentNote({});
   setError({});
 }
 
@@ -253,7 +282,7 @@ void ChatController::copyToClipboard(const QString& text) {
 
 void ChatController::onLoading(quint64 ticket, const QString& dir) {
   if (ticket == pendingLoad_)
-    setLoadPhase(tr("Reading and checking the weights of %1…").arg(QDir(dir).dirName()));
+    setLoadPhase(tr("Reading and checking the weights of %1…").arg(loadedModelName(dir)));
 }
 
 // The worker swapped models: true whatever the user did meanwhile.
@@ -263,7 +292,7 @@ void ChatController::onLoaded(quint64 ticket, const QString& dir) {
   if (pendingLoad_ != 0) return;  // a newer load is on its way
   setLoadPhase({});
   setModelDirValue(dir);
-  setModelStatus(QStringLiteral("ready"), QDir(dir).dirName());
+  setModelStatus(QStringLiteral("ready"), loadedModelName(dir));
 }
 
 void ChatController::onLoadFailed(quint64 ticket, const QString& why, const QString& keptDir) {
@@ -273,7 +302,7 @@ void ChatController::onLoadFailed(quint64 ticket, const QString& why, const QStr
   setLoadPhase({});
   showKeptModel(keptDir, QStringLiteral("failed"));
   setError(keptDir.isEmpty() ? why
-                             : tr("%1 %2 is still in use.").arg(why, QDir(keptDir).dirName()));
+                             : tr("%1 %2 is still in use.").arg(why, loadedModelName(keptDir)));
 }
 
 void ChatController::onLoadAbandoned(const QString& keptDir) {
@@ -288,7 +317,7 @@ void ChatController::showKeptModel(const QString& keptDir, const QString& noneSt
     return;
   }
   setModelDirValue(keptDir);
-  setModelStatus(QStringLiteral("ready"), QDir(keptDir).dirName());
+  setModelStatus(QStringLiteral("ready"), loadedModelName(keptDir));
 }
 
 void ChatController::onStreamed(const StreamBatch& batch) {
@@ -347,6 +376,13 @@ bool ChatController::readyToReply() {
     return false;
   }
   if (busy_) return false;
+  if (documents_->count() > 0 && !documents_->tokenizer()) {
+    const QString why = documents_->tokenizerError();
+    setError(why.isEmpty()
+                 ? tr("The attached documents are still being counted; send again in a moment.")
+                 : why);
+    return false;
+  }
   setError({});
   return true;
 }
@@ -393,14 +429,23 @@ engine::GenerateRequest ChatController::requestSettings() {
 
 void ChatController::startReply(store::StreamingReply reply, engine::GenerateRequest request) {
   const std::int64_t replyId = reply.messageId();
-  reply_.emplace(std::move(reply));
-  replyConversation_ = conversationId_;
   const std::vector<store::PathEntry> branch = service_->shownBranch(conversationId_);
+  std::vector<store::PathEntry> history;
   for (const store::PathEntry& entry : branch) {
     if (entry.message.id == replyId) break;
     request.messages.push_back(
         {chatRole(entry.message.role), entry.message.content, entry.message.thinking});
+    history.push_back(entry);
   }
+  std::optional<flint::documents::DocumentPrompt> withDocuments;
+  if (documents_->tokenizer())
+    withDocuments =
+        putDocuments(service_->database(), *documents_->tokenizer(),
+                     std::size_t(documents_->contextLength()), conversationId_, history, request);
+  setDocumentNote(withDocuments ? retrievalNote(*withDocuments) : QString());
+  // Held once the prompt is built: a reply dropped before then ends 'interrupted' in the store.
+  reply_.emplace(std::move(reply));
+  replyConversation_ = conversationId_;
   messages_->setBranch(branch);
   stats_->clear();
   replyClock_.start();
@@ -421,11 +466,13 @@ void ChatController::showConversation(std::int64_t conversationId) {
   setConversationId(conversationId);
   setModeValue(modeName(settings.thinkingMode));
   messages_->setBranch(branch);
+  setDocumentNote({});
 }
 
 void ChatController::setConversationId(std::int64_t id) {
   if (id == conversationId_) return;
   conversationId_ = id;
+  documents_->setConversationId(id);
   emit conversationIdChanged();
 }
 
@@ -457,6 +504,7 @@ void ChatController::setLoadPhase(const QString& phase) {
 void ChatController::setModelDirValue(const QString& dir) {
   if (dir == modelDir_) return;
   modelDir_ = dir;
+  documents_->setModelDir(dir);
   emit modelDirChanged();
 }
 
@@ -470,6 +518,12 @@ void ChatController::readHostExpertBudget() {
   if (budget == hostExpertBudget_) return;
   hostExpertBudget_ = budget;
   emit hostExpertBudgetChanged();
+}
+
+void ChatController::setDocumentNote(const QString& note) {
+  if (note == documentNote_) return;
+  documentNote_ = note;
+  emit documentNoteChanged();
 }
 
 void ChatController::setError(const QString& error) {

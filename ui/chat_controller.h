@@ -5,6 +5,7 @@
 // come back as queued signals. Branches (regenerate, edit and resend) live in the store; the
 // model always shows the branch the store says is shown.
 #include "app/store/conversation_service.h"
+#include "ui/document_list_model.h"
 #include "ui/engine_worker.h"
 #include "ui/message_model.h"
 #include "ui/stats_model.h"
@@ -42,6 +43,10 @@ class ChatController : public QObject, public QQmlParserStatus {
   Q_PROPERTY(QString error READ error NOTIFY errorChanged)
   Q_PROPERTY(flint::ui::MessageModel* messages READ messages CONSTANT)
   Q_PROPERTY(flint::ui::StatsModel* stats READ stats CONSTANT)
+  // The documents attached to the open conversation; its questions carry them.
+  Q_PROPERTY(flint::ui::DocumentListModel* documents READ documents CONSTANT)
+  // Above the last answer: the passages it was given when the documents did not fit whole.
+  Q_PROPERTY(QString documentNote READ documentNote NOTIFY documentNoteChanged)
 
  public:
   explicit ChatController(QObject* parent = nullptr);
@@ -64,6 +69,8 @@ class ChatController : public QObject, public QQmlParserStatus {
   QString error() const { return error_; }
   MessageModel* messages() const { return messages_; }
   StatsModel* stats() const { return stats_; }
+  DocumentListModel* documents() const { return documents_; }
+  QString documentNote() const { return documentNote_; }
 
   // Shows a stored conversation.
   Q_INVOKABLE void open(qint64 conversationId);
@@ -88,6 +95,10 @@ class ChatController : public QObject, public QQmlParserStatus {
   Q_INVOKABLE void cancelLoad();
   // Saves the routed experts' host budget (0: the machine's plan) and reloads the model.
   Q_INVOKABLE void setHostExpertBudget(qint64 bytes);
+  // Chats with an OpenAI-compatible endpoint instead of a model folder (the model panel's
+  // remote entry). Like a load: the model in use stays until the endpoint's model list says
+  // the model is there, and stays when it is not.
+  Q_INVOKABLE void useRemote(const QString& url, const QString& apiKey, const QString& model);
 
  signals:
   void databasePathChanged();
@@ -99,6 +110,7 @@ class ChatController : public QObject, public QQmlParserStatus {
   void loadPhaseChanged();
   void hostExpertBudgetChanged();
   void errorChanged();
+  void documentNoteChanged();
   // A conversation was created or changed (the sidebar refreshes its list).
   void conversationsChanged();
   // A reply ended (done, stopped or failed).
@@ -130,6 +142,7 @@ class ChatController : public QObject, public QQmlParserStatus {
   void setBusy(bool busy);
   void setModelStatus(const QString& status, const QString& name);
   void setError(const QString& error);
+  void setDocumentNote(const QString& note);
 
   QString databasePath_;
   QString modelDir_;
@@ -146,6 +159,8 @@ class ChatController : public QObject, public QQmlParserStatus {
   QString error_;
   MessageModel* messages_;
   StatsModel* stats_;
+  DocumentListModel* documents_;
+  QString documentNote_;
 
   // The service outlives the reply it writes (members are destroyed in reverse order).
   std::optional<flint::store::ConversationService> service_;

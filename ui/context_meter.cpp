@@ -1,5 +1,7 @@
 #include "ui/context_meter.h"
 
+#include <QLocale>
+
 #include <algorithm>
 #include <climits>
 #include <vector>
@@ -80,6 +82,7 @@ void ContextMeter::setMode(const QString& mode) {
   if (mode == m_mode) return;
   m_mode = mode;
   emit modeChanged();
+  emit countsChanged();      // the answer's reserve follows the mode
   m_messagesSettle.start();  // Think Max adds its preamble
 }
 
@@ -98,6 +101,38 @@ void ContextMeter::setText(const QString& text) {
     return;
   }
   m_typingPause.start();
+}
+
+void ContextMeter::setDocumentTokens(int tokens) {
+  if (tokens == m_documentTokens) return;
+  m_documentTokens = tokens;
+  emit documentTokensChanged();
+  emit countsChanged();
+}
+
+bool ContextMeter::fitsWhole() const {
+  return m_documentTokens == 0 || !m_ready || documentBudget().fitsWhole;
+}
+
+QString ContextMeter::documentNote() const {
+  if (m_documentTokens == 0 || !m_ready) return {};
+  const flint::documents::Budget budget = documentBudget();
+  if (!budget.fitsWhole) return tr("Too long to read whole: the best passages will be used.");
+  const QLocale locale;
+  return tr("The documents take %1 tokens and are read whole; %2 tokens are kept for the answer.")
+      .arg(locale.toString(m_documentTokens), locale.toString(qint64(budget.reserveTokens)));
+}
+
+// The arithmetic the ChatController's prompt follows (buildDocumentPrompt), on the counts here.
+flint::documents::Budget ContextMeter::documentBudget() const {
+  flint::documents::BudgetInput input;
+  input.contextLength = std::size_t(m_max);
+  input.mode = flint::engine::parseThinkingMode(m_mode.toStdString())
+                   .value_or(flint::engine::ThinkingMode::kNonThink);
+  input.documentTokens = {std::size_t(m_documentTokens)};
+  input.questionTokens = std::size_t(m_typed);
+  input.conversationTokens = std::size_t(m_used);
+  return flint::documents::planBudget(input);
 }
 
 void ContextMeter::onLoaded(const QString& dir, qint64 maxContext) {

@@ -10,6 +10,10 @@
 // reasoning (which the next prompt drops) and does not follow a branch switch or an opened
 // conversation. A reply still streaming is left out until it ends. The settings' system
 // prompt is not counted.
+//
+// Attached documents come as one figure (their delimited blocks); the meter adds them to the
+// prompt and says, by the same budget the prompt is built with, whether they fit whole.
+#include "app/documents/document_budget.h"
 #include "engine/tokenizer/prompt_encoder.h"
 #include "ui/context_counter.h"
 
@@ -32,6 +36,9 @@ class ContextMeter : public QObject {
   Q_PROPERTY(QAbstractItemModel* messages READ messages WRITE setMessages NOTIFY messagesChanged)
   Q_PROPERTY(QString mode READ mode WRITE setMode NOTIFY modeChanged)
   Q_PROPERTY(QString text READ text WRITE setText NOTIFY textChanged)
+  // What the attached documents take in the prompt (DocumentListModel::documentTokens).
+  Q_PROPERTY(
+      int documentTokens READ documentTokens WRITE setDocumentTokens NOTIFY documentTokensChanged)
   // The model: its maximum context, once its tokenizer is loaded.
   Q_PROPERTY(bool ready READ ready NOTIFY modelChanged)
   Q_PROPERTY(QString error READ error NOTIFY modelChanged)
@@ -45,6 +52,10 @@ class ContextMeter : public QObject {
   Q_PROPERTY(double fraction READ fraction NOTIFY countsChanged)
   Q_PROPERTY(bool nearLimit READ nearLimit NOTIFY countsChanged)
   Q_PROPERTY(bool overLimit READ overLimit NOTIFY countsChanged)
+  // Whether the documents fit whole with the question and room for the answer (planBudget),
+  // and that in words; without documents, true and "".
+  Q_PROPERTY(bool fitsWhole READ fitsWhole NOTIFY countsChanged)
+  Q_PROPERTY(QString documentNote READ documentNote NOTIFY countsChanged)
 
  public:
   // DeepSeek recommends a context of at least 384K tokens for Think Max (deepseek-v4.md).
@@ -65,6 +76,8 @@ class ContextMeter : public QObject {
   void setMode(const QString& mode);
   QString text() const { return m_text; }
   void setText(const QString& text);
+  int documentTokens() const { return m_documentTokens; }
+  void setDocumentTokens(int tokens);
 
   bool ready() const { return m_ready; }
   QString error() const { return m_error; }
@@ -75,16 +88,19 @@ class ContextMeter : public QObject {
   // The conversation's prompt with the markers of the next question; the typed text's tokens.
   int used() const { return m_used; }
   int typed() const { return m_typed; }
-  int total() const { return m_used + m_typed; }
+  int total() const { return m_used + m_documentTokens + m_typed; }
   double fraction() const { return m_max > 0 ? double(total()) / m_max : 0; }
   bool nearLimit() const { return m_max > 0 && fraction() >= kNearLimit; }
   bool overLimit() const { return m_max > 0 && total() > m_max; }
+  bool fitsWhole() const;
+  QString documentNote() const;
 
  signals:
   void modelDirChanged();
   void messagesChanged();
   void modeChanged();
   void textChanged();
+  void documentTokensChanged();
   void modelChanged();
   void countsChanged();
 
@@ -98,11 +114,13 @@ class ContextMeter : public QObject {
   void countConversation();
   void countText();
   void setModel(bool ready, const QString& error, int max);
+  flint::documents::Budget documentBudget() const;
 
   QString m_modelDir;
   QPointer<QAbstractItemModel> m_messages;
   QString m_mode = QStringLiteral("non-think");
   QString m_text;
+  int m_documentTokens = 0;
 
   bool m_ready = false;
   QString m_error;

@@ -8,7 +8,9 @@
 #include <exception>
 #include <filesystem>
 #include <stdexcept>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace flint::ui {
 
@@ -16,6 +18,16 @@ QString errorClause(const std::exception& e) {
   QString words = QString::fromUtf8(e.what());
   while (words.endsWith(QLatin1Char('.'))) words.chop(1);
   return words;
+}
+
+QString remoteModelKey(const flint::remote::RemoteEndpoint& endpoint) {
+  return QString::fromStdString(endpoint.url + "#" + endpoint.model);
+}
+
+QString loadedModelName(const QString& dirOrKey) {
+  const bool remote = dirOrKey.startsWith(QLatin1String("http://")) ||
+                      dirOrKey.startsWith(QLatin1String("https://"));
+  return remote ? dirOrKey.section(QLatin1Char('#'), 1) : QDir(dirOrKey).dirName();
 }
 
 EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {}
@@ -28,6 +40,10 @@ EngineWorker::~EngineWorker() {
 void EngineWorker::load(const LoadRequest& request) {
   if (wantedLoad_.load() != request.ticket) {
     emit loadAbandoned(request.ticket, loadedDir_);
+    return;
+  }
+  if (request.remote) {
+    loadRemote(request);
     return;
   }
   emit loading(request.ticket, request.modelDir);
@@ -57,30 +73,77 @@ void EngineWorker::load(const LoadRequest& request) {
     return;
   }
   session_.reset();
+  remote_.reset();
   engine_ = std::move(engine);
   session_ = std::move(session);
   loadedDir_ = request.modelDir;
   emit loaded(request.ticket, loadedDir_, qint64(engine_->config().maxPositionEmbeddings));
 }
 
+void EngineWorker::loadRemote(const LoadRequest& request) {
+  const flint::remote::RemoteEndpoint endpoint = *request.remote;
+  const QString key = remoteModelKey(endpoint);
+  emit loading(request.ticket, key);
+  std::unique_ptr<flint::remote::RemoteChat> chat;
+  try {
+    flint::remote::RemoteClient client(endpoint);
+    const std::vector<flint::remote::RemoteModel> models = client.models();
+    std::string served;
+    const flint::remote::RemoteModel* chosen = nullptr;
+    for (const flint::remote::RemoteModel& m : models) {
+      served += (served.empty() ? "" : ", ") + m.id;
+      if (m.id == endpoint.model) chosen = &m;
+    }
+    if (!chosen)
+      throw flint::remote::RemoteError("the endpoint serves " +
+                                       (served.empty() ? std::string("no model") : served) +
+                                       ", not '" + endpoint.model + "'");
+    chat = std::make_unique<flint::remote::RemoteChat>(endpoint, chosen->contextMax);
+  } catch (const std::exception& e) {
+    flint::log::logger("ui")->error("could not use {}: {}", key.toStdString(), e.what());
+    if (wantedLoad_.load() != request.ticket) {
+      emit loadAbandoned(request.ticket, loadedDir_);
+      return;
+    }
+    emit loadFailed(request.ticket,
+                    QStringLiteral("The endpoint could not be used: %1.").arg(errorClause(e)),
+                    loadedDir_);
+    return;
+  }
+  if (wantedLoad_.load() != request.ticket) {
+    emit loadAbandoned(request.ticket, loadedDir_);
+    return;
+  }
+  // The local model goes: its memory is what a remote endpoint spares.
+  session_.reset();
+  engine_.reset();
+  remote_ = std::move(chat);
+  loadedDir_ = key;
+  emit loaded(request.ticket, loadedDir_, qint64(remote_->contextMax()));
+}
+
 void EngineWorker::generate(const flint::engine::GenerateRequest& request) {
   ReplyOutcome outcome;
-  if (!session_) {
+  if (!session_ && !remote_) {
     outcome.error = QStringLiteral("No model is loaded, so there is nothing to answer with.");
     emit finished(outcome);
     return;
   }
+  // Expert residency is a local engine's; a remote endpoint has none to show.
+  StreamBatcher::ResidencySource residency;
+  if (engine_) residency = [this] { return engine_->expertResidency(); };
   StreamBatcher batcher([this](StreamBatch batch) { emit streamed(batch); },
-                        StreamBatcher::kDefaultInterval,
-                        [this] { return engine_->expertResidency(); });
+                        StreamBatcher::kDefaultInterval, residency);
   try {
-    const flint::engine::GenerateResult result = session_->generate(request, batcher, &cancel_);
+    const flint::engine::GenerateResult result =
+        remote_ ? remote_->generate(request, batcher, &cancel_)
+                : session_->generate(request, batcher, &cancel_);
     outcome.reason = result.reason;
     outcome.stats = result.stats;
   } catch (const std::exception& e) {
     flint::log::logger("ui")->error("generation failed: {}", e.what());
     outcome.error = QStringLiteral("The reply failed: %1.").arg(errorClause(e));
-    session_->reset();
+    if (session_) session_->reset();
   }
   batcher.flush();
   emit finished(outcome);

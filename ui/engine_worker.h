@@ -4,7 +4,9 @@
 // signals: streamed batches at most ~60 a second (the experts' residency in at most ~2 of them),
 // then one finished(). Stop is an atomic flag the engine checks between tokens, so the reply so
 // far is kept. A load keeps the model before it until the new one is ready, so a failed or
-// cancelled load leaves the chat working.
+// cancelled load leaves the chat working. A load may name an OpenAI-compatible endpoint instead
+// of a folder: the worker then holds a RemoteChat, driven the same way (app/remote/remote_chat.h).
+#include "app/remote/remote_chat.h"
 #include "engine/engine.h"
 #include "ui/stream_batcher.h"
 
@@ -29,10 +31,17 @@ struct ReplyOutcome {
   flint::engine::Stats stats;
 };
 
+// What the signals call a remote model in place of a folder: "URL#model".
+QString remoteModelKey(const flint::remote::RemoteEndpoint& endpoint);
+// The name to show for what the signals call the loaded model: the folder's name, or for a
+// remote model its name on the endpoint.
+QString loadedModelName(const QString& dirOrKey);
+
 // One load: its folder, the routed experts' host budget (none: this machine's plan) and the
-// ticket that names it in the signals and in cancellation.
+// ticket that names it in the signals and in cancellation; or an endpoint (modelDir unused).
 struct LoadRequest {
   QString modelDir;
+  std::optional<flint::remote::RemoteEndpoint> remote;
   std::optional<std::uint64_t> hostExpertBytes;
   quint64 ticket = 0;
 };
@@ -67,11 +76,16 @@ class EngineWorker : public QObject {
   void finished(const flint::ui::ReplyOutcome& outcome);
 
  private:
+  // Checks the endpoint's model list, then chats there instead of with a local model.
+  void loadRemote(const LoadRequest& request);
+
   std::unique_ptr<flint::engine::Engine> engine_;
   // One session, so a follow-up turn reuses the cache; it resets itself when a prompt does
   // not extend what it holds (another conversation, another branch).
   std::unique_ptr<flint::engine::Session> session_;
-  QString loadedDir_;
+  // Set instead of engine_ and session_ while a remote endpoint answers.
+  std::unique_ptr<flint::remote::RemoteChat> remote_;
+  QString loadedDir_;  // the folder, or remoteModelKey() of the endpoint
   std::atomic<bool> cancel_{false};
   std::atomic<quint64> wantedLoad_{0};
 };

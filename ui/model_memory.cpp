@@ -1,5 +1,6 @@
 #include "ui/model_memory.h"
 
+#include "app/setup/workstation_plan.h"
 #include "app/system/system_report.h"
 #include "engine/model/model_files.h"
 
@@ -12,7 +13,7 @@ ModelMemory planModelMemory(const std::filesystem::path& dir) {
   ModelMemory memory;
   memory.census = engine::takeCensus(files.config, files.weights);
   memory.expertsPerToken = std::uint64_t(files.config.numExpertsPerTok);
-  memory.plan = app::planMemory(memory.census, memory.expertsPerToken, app::readMemoryInfo());
+  memory.plan = app::memoryPlanFor(dir, memory.census, memory.expertsPerToken);
   return memory;
 }
 

@@ -1,6 +1,8 @@
 #include "ui/model_panel_model.h"
 
 #include "app/paths.h"
+#include "app/remote/remote_settings.h"
+#include "app/store/database.h"
 #include "app/system/system_report.h"
 #include "engine/logging/log.h"
 #include "ui/engine_worker.h"
@@ -9,12 +11,32 @@
 
 #include <exception>
 #include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
 
 namespace flint::ui {
+
+namespace {
+
+// What a connection test brings back from its thread.
+struct ConnectionOutcome {
+  std::vector<flint::remote::RemoteModel> models;
+  QString error;
+};
+
+}  // namespace
 
 ModelPanelModel::ModelPanelModel(QObject* parent)
     : QObject(parent), folder_(QString::fromStdString(app::defaultModelDir().string())) {
   inspect();
+}
+
+// A test still running holds only its own copies; waiting bounds it by the client's timeouts.
+ModelPanelModel::~ModelPanelModel() {
+  if (!tester_) return;
+  tester_->wait();
+  delete tester_;
 }
 
 void ModelPanelModel::setChat(ChatController* chat) {
@@ -22,10 +44,14 @@ void ModelPanelModel::setChat(ChatController* chat) {
   if (chat_) disconnect(chat_, nullptr, this, nullptr);
   chat_ = chat;
   // The plan text shows the budget the chat loads with.
-  if (chat_)
+  if (chat_) {
     connect(chat_, &ChatController::hostExpertBudgetChanged, this, &ModelPanelModel::inspected);
+    connect(chat_, &ChatController::databasePathChanged, this,
+            &ModelPanelModel::readStoredEndpoint);
+  }
   emit chatChanged();
   emit inspected();
+  readStoredEndpoint();
 }
 
 void ModelPanelModel::setFolder(const QString& folder) {
@@ -85,6 +111,119 @@ void ModelPanelModel::applyBudget(qint64 bytes) {
 
 QString ModelPanelModel::formatBytes(qint64 bytes) const {
   return QString::fromStdString(app::formatBytes(bytes > 0 ? (unsigned long long)(bytes) : 0));
+}
+
+void ModelPanelModel::setRemote(bool remote) {
+  if (remote == remote_) return;
+  remote_ = remote;
+  emit remoteChanged();
+}
+
+void ModelPanelModel::setRemoteUrl(const QString& url) {
+  if (url == remoteUrl_) return;
+  remoteUrl_ = url;
+  emit remoteChanged();
+}
+
+void ModelPanelModel::setRemoteApiKey(const QString& key) {
+  if (key == remoteApiKey_) return;
+  remoteApiKey_ = key;
+  emit remoteChanged();
+}
+
+void ModelPanelModel::setRemoteModel(const QString& model) {
+  if (model == remoteModel_) return;
+  remoteModel_ = model;
+  emit remoteChanged();
+}
+
+flint::remote::RemoteEndpoint ModelPanelModel::endpoint() const {
+  flint::remote::RemoteEndpoint e;
+  e.url = remoteUrl_.trimmed().toStdString();
+  e.apiKey = remoteApiKey_.trimmed().toStdString();
+  e.model = remoteModel_.trimmed().toStdString();
+  return e;
+}
+
+void ModelPanelModel::readStoredEndpoint() {
+  if (!chat_ || chat_->databasePath().isEmpty()) return;
+  try {
+    flint::store::OpenOptions options;
+    options.checkIntegrity = false;  // the chat opened and checked it already
+    auto db = flint::store::Database::open(chat_->databasePath().toStdString(), options);
+    const auto stored = flint::remote::loadEndpoint(db);
+    if (!stored) return;
+    remoteUrl_ = QString::fromStdString(stored->endpoint.url);
+    remoteApiKey_ = QString::fromStdString(stored->endpoint.apiKey);
+    remoteModel_ = QString::fromStdString(stored->endpoint.model);
+    remote_ = stored->inUse;
+    emit remoteChanged();
+  } catch (const std::exception& e) {
+    flint::log::logger("ui")->warn("could not read the stored endpoint: {}", e.what());
+  }
+}
+
+void ModelPanelModel::saveEndpoint(bool inUse) {
+  if (!chat_ || chat_->databasePath().isEmpty()) return;
+  try {
+    auto db = flint::store::Database::open(chat_->databasePath().toStdString());
+    flint::remote::StoredEndpoint stored;
+    stored.endpoint = endpoint();
+    stored.inUse = inUse;
+    flint::remote::saveEndpoint(db, stored);
+  } catch (const std::exception& e) {
+    flint::log::logger("ui")->error("could not save the endpoint: {}", e.what());
+    connectionText_ = tr("The endpoint could not be saved: %1.").arg(errorClause(e));
+    emit connectionTested();
+  }
+}
+
+void ModelPanelModel::testConnection() {
+  if (tester_) return;
+  auto outcome = std::make_shared<ConnectionOutcome>();
+  tester_ = QThread::create([e = endpoint(), outcome] {
+    try {
+      outcome->models = flint::remote::RemoteClient(e).models();
+    } catch (const std::exception& ex) {
+      outcome->error = QString::fromUtf8(ex.what());
+    }
+  });
+  connect(tester_, &QThread::finished, this, [this, outcome] {
+    tester_->deleteLater();
+    tester_ = nullptr;
+    remoteModels_.clear();
+    for (const auto& m : outcome->models) remoteModels_.append(QString::fromStdString(m.id));
+    connectionOk_ = outcome->error.isEmpty() && !remoteModels_.isEmpty();
+    if (!outcome->error.isEmpty()) {
+      connectionText_ = outcome->error;
+    } else if (remoteModels_.isEmpty()) {
+      connectionText_ = tr("The endpoint answers but serves no model.");
+    } else {
+      if (remoteModel_.trimmed().isEmpty()) setRemoteModel(remoteModels_.first());
+      connectionText_ = remoteModels_.contains(remoteModel_.trimmed())
+                            ? tr("Connected: the endpoint serves %1.")
+                                  .arg(remoteModels_.join(QStringLiteral(", ")))
+                            : tr("Connected, but the endpoint serves %1, not “%2”.")
+                                  .arg(remoteModels_.join(QStringLiteral(", ")), remoteModel_);
+      connectionOk_ = remoteModels_.contains(remoteModel_.trimmed());
+    }
+    emit connectionTested();
+  });
+  connectionText_ = tr("Connecting…");
+  emit connectionTested();
+  tester_->start();
+}
+
+void ModelPanelModel::useRemote() {
+  saveEndpoint(true);
+  if (!chat_) return;
+  const bool handed = QMetaObject::invokeMethod(
+      chat_, "useRemote", Q_ARG(QString, remoteUrl_.trimmed()),
+      Q_ARG(QString, remoteApiKey_.trimmed()), Q_ARG(QString, remoteModel_.trimmed()));
+  if (!handed) {
+    connectionText_ = tr("The endpoint is saved, but this chat cannot switch to it.");
+    emit connectionTested();
+  }
 }
 
 }  // namespace flint::ui

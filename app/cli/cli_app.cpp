@@ -37,13 +37,20 @@ const OptionSpec kHostMem{"host-mem", true,
                           "host memory for the routed experts: a size (8G, 512M) or a share of "
                           "them (25%); the rest are read from the checkpoint when used (default: "
                           "all mapped)"};
+const OptionSpec kGpuMem{"gpu-mem", true,
+                         "device memory for the hottest routed experts: a size or a share of "
+                         "them (25%); needs --simulate-gpu in this build"};
+const OptionSpec kSimulateGpu{"simulate-gpu", true,
+                              "model the device tier in host memory behind a link of this many "
+                              "bytes per second (16G)"};
 const OptionSpec kNumerics{"numerics", true, "official (default) or fp32"};
 const OptionSpec kExpertPolicy{
     "expert-policy", true, "which experts leave a full host budget: frequency (default) or lru"};
 
 // `own` followed by the options of every command that runs the engine.
 std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> own) {
-  own.insert(own.end(), {kNumerics, kThreads, kHostMem, kExpertPolicy, kCheckFinite});
+  own.insert(own.end(),
+             {kNumerics, kThreads, kHostMem, kExpertPolicy, kGpuMem, kSimulateGpu, kCheckFinite});
   return own;
 }
 
@@ -53,8 +60,12 @@ const std::vector<Command>& commandTable() {
   static const std::vector<Command> table = {
       {"inspect",
        "describe a model folder: config, parameters, bytes per dtype, layer kinds, memory per tier",
-       "[--model DIR] [--json]",
-       {kModel, {"json", false, "print the census as JSON"}},
+       "[--model DIR] [--context N] [--json]",
+       {kModel,
+        {"json", false, "print the census as JSON"},
+        {"context", true,
+         "also feed a session N tokens and measure its KV cache by layer kind against the "
+         "spec's figures"}},
        false,
        &runInspect},
       {"doctor",
@@ -63,6 +74,15 @@ const std::vector<Command>& commandTable() {
        {{"json", false, "print the report as JSON"}},
        false,
        &runDoctor},
+      {"setup",
+       "set up this workstation: check it, verify a V4 model folder, plan its memory, save the "
+       "plan",
+       "[--model DIR] [--checksum] [--yes]",
+       {{"model", true, "the downloaded model folder (default: search the usual places)"},
+        {"checksum", false, "also read every shard and check its SHA-256"},
+        {"yes", false, "save the plan without asking"}},
+       false,
+       &runSetup},
       {"export",
        "write conversations as Markdown (the shown branch) or JSON (to keep or import)",
        "(--conversation ID | --all) [--format md|json] [--tree] [--no-thinking] [--out PATH]",
@@ -121,7 +141,7 @@ const std::vector<Command>& commandTable() {
        &runLogits},
       {"chat", "talk to a model: one answer with --prompt, else a conversation on standard input",
        "[--model DIR] [--mode non-think|high|max] [--prompt P] [--temperature T] [--top-p P] "
-       "[--seed S] [--spec on|off] [--host-mem SIZE|N%]",
+       "[--seed S] [--spec on|off] [--host-mem SIZE|N%] [--gpu-mem SIZE|N% --simulate-gpu BW]",
        withEngineOptions(
            {kModel,
             {"mode", true, "non-think (default), high or max"},
@@ -138,6 +158,23 @@ const std::vector<Command>& commandTable() {
             {"db", true, "save into this database (default: the one the GUI uses)"},
             {"no-save", false, "do not save the conversation"}}),
        false, &runChat},
+      {"ask",
+       "a question about documents: whole when they fit the context, else retrieved passages",
+       "--doc FILE [--doc FILE ...] --prompt Q [--mode non-think|high|max] [--model DIR]",
+       withEngineOptions(
+           {kModel,
+            {"doc", true, "a text, Markdown, HTML, PDF or source file (repeat for more)", true},
+            {"prompt", true, "the question"},
+            {"mode", true, "non-think (default), high or max"},
+            {"context", true, "the context length to plan for (default: the model's)"},
+            {"temperature", true, "sampling temperature (default 1.0; 0 is greedy)"},
+            {"top-p", true, "nucleus size (default 1.0: off)"},
+            {"top-k", true, "keep only the k most likely tokens (default 0: off)"},
+            {"seed", true, "random seed: the same seed gives the same reply"},
+            {"max-tokens", true, "stop after this many tokens, reasoning included (default 1024)"},
+            {"spec", true, "on (default where the model has a drafter) or off"},
+            {"no-cache", false, "neither resume nor save the documents' prefix"}}),
+       false, &runAsk},
       {"bench", "prefill and decode speed against the machine's measured read bandwidth",
        "[--model DIR] [--prompt-tokens N] [--gen-tokens N] [--threads N] [--spec on|off] [--json]",
        withEngineOptions(
@@ -147,9 +184,13 @@ const std::vector<Command>& commandTable() {
             {"spec", true,
              "on|off: decode real questions with and without the drafter in the same run and "
              "report the speedup and acceptance"},
+            {"prefix-cache", false,
+             "time to first token after a long document (--prompt-tokens, default 3000), from "
+             "scratch and resumed from the prefix cache"},
             {"expert-budgets", false,
-             "decode real questions with the experts in 100/50/25/10% host budgets, both "
-             "policies: speed and hit rate"},
+             "decode real questions with the experts in 100/50/25/10% host budgets, LRU and "
+             "frequency, with and without look-ahead prefetch: speed and hit rate"},
+            {"svg", true, "with --expert-budgets: also plot speed and hit rate into this file"},
             {"json", false, "print the figures as JSON"}}),
        false, &runBench},
       {"serve",

@@ -36,6 +36,7 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
 // The commands.
 int runInspect(const ParsedArgs& args, CommandContext& ctx);
 int runDoctor(const ParsedArgs& args, CommandContext& ctx);
+int runSetup(const ParsedArgs& args, CommandContext& ctx);
 int runExport(const ParsedArgs& args, CommandContext& ctx);
 int runImport(const ParsedArgs& args, CommandContext& ctx);
 int runTokenize(const ParsedArgs& args, CommandContext& ctx);
@@ -45,6 +46,7 @@ int runLogits(const ParsedArgs& args, CommandContext& ctx);
 int runChat(const ParsedArgs& args, CommandContext& ctx);
 int runBench(const ParsedArgs& args, CommandContext& ctx);
 int runServe(const ParsedArgs& args, CommandContext& ctx);
+int runAsk(const ParsedArgs& args, CommandContext& ctx);
 
 // The tokenizer of --model (default: the bundled flint-tiny); shared by tokenize, detokenize
 // and prompt.

@@ -1,8 +1,10 @@
 // flint-cli bench: prefill and decode speed on a model, next to the machine's measured read
 // bandwidth, so the fraction of the bandwidth limit is one division:
 //   decode_bandwidth_fraction = decode tok/s * weight bytes per token / read bandwidth.
+#include "app/cli/bench_prefix_cache.h"
 #include "app/cli/cli_app.h"
 #include "app/cli/model_options.h"
+#include "app/cli/svg_line_chart.h"
 #include "kernels/cpu/bandwidth.h"
 #include "kernels/cpu/matmul.h"
 
@@ -10,6 +12,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <ostream>
 #include <random>
 
@@ -113,44 +116,75 @@ int benchSpeculation(const ParsedArgs& args, CommandContext& ctx, bool on) {
 }
 
 // flint-cli bench --expert-budgets: the chat workload decoded plainly with the routed experts in
-// a host budget of 100, 50, 25 and 10 % of their bytes, for both eviction policies; decode
-// speed and the share of expert uses served from memory. The rest are read from the
-// checkpoint's shards (from the page cache once read: this measures the policy and the read
-// path, not a cold disk).
+// a host budget of 100, 50, 25 and 10 % of their bytes, for LRU and frequency eviction without
+// prefetch and for frequency with the look-ahead prefetch; decode speed, the share of expert uses
+// served from memory and the look-ahead's accuracy. The rest are read from the checkpoint's
+// shards (from the page cache once read: this measures the policy and the read path, not a cold
+// disk). The router trace is the model's own routing of the workload's greedy replies. A device
+// tier given with --gpu-mem and --simulate-gpu sits above every run. --svg writes the plot.
 int benchExpertBudgets(const ParsedArgs& args, CommandContext& ctx) {
   const long long genTokens = args.integer("gen-tokens").value_or(64);
   const Variant plain[] = {{0, true}};
+  struct Policy {
+    const char* name;
+    engine::EvictionPolicy policy;
+    bool lookAhead;
+  };
+  const Policy policies[] = {{"lru", engine::EvictionPolicy::Lru, false},
+                             {"frequency", engine::EvictionPolicy::Frequency, false},
+                             {"frequency+prefetch", engine::EvictionPolicy::Frequency, true}};
   nlohmann::json rows = nlohmann::json::array();
-  for (const auto& [policy, name] : {std::pair{engine::EvictionPolicy::Frequency, "frequency"},
-                                     std::pair{engine::EvictionPolicy::Lru, "lru"}})
+  std::vector<ChartSeries> speed, hits;
+  for (const Policy& p : policies) {
+    speed.push_back({p.name, {}});
+    hits.push_back({p.name, {}});
     for (double fraction : {1.0, 0.5, 0.25, 0.1}) {
       engine::LoadOptions options = loadOptions(args);
       options.hostExpertFraction = fraction;
-      options.expertPolicy = policy;
+      options.expertPolicy = p.policy;
+      options.expertLookAhead = p.lookAhead;
       auto engine = engine::Engine::load(modelDir(args), options);
       const engine::ExpertStats before = *engine->expertStats();
       const ChatRun run = chatWorkload(*engine, plain, int(genTokens))[0];
       const engine::ExpertStats e = engine->expertStats()->since(before);
-      rows.push_back({{"policy", name},
+      const double rate = double(run.tokens) / run.seconds;
+      speed.back().points.emplace_back(100 * fraction, rate);
+      hits.back().points.emplace_back(100 * fraction, 100 * e.hitRate());
+      rows.push_back({{"policy", p.name},
                       {"host_fraction", fraction},
-                      {"decode_tokens_per_second", double(run.tokens) / run.seconds},
+                      {"decode_tokens_per_second", rate},
                       {"hit_rate", e.hitRate()},
                       {"expert_uses", e.uses()},
                       {"disk_reads", e.diskReads},
+                      {"read_ahead", e.readAhead},
                       {"bytes_read", e.bytesRead},
-                      {"read_seconds", e.readSeconds}});
+                      {"read_seconds", e.readSeconds},
+                      {"device_hit_rate", e.deviceHitRate()},
+                      {"bytes_to_device", e.bytesToDevice},
+                      {"prefetch_accuracy", e.prefetchAccuracy()}});
     }
+  }
+  if (auto svg = args.value("svg")) {
+    std::ofstream file(*svg);
+    file << svgLineCharts(
+        {{"Decode speed", "host budget (% of routed experts)", "tokens / s", speed},
+         {"Expert uses served from memory", "host budget (% of routed experts)", "hit rate (%)",
+          hits}});
+    if (!file) throw CommandError("could not write " + *svg);
+  }
   const nlohmann::json j = {{"model", modelDir(args).string()}, {"runs", rows}};
   if (args.has("json")) {
     ctx.out << j.dump(2) << "\n";
     return 0;
   }
   for (const auto& r : rows) {
-    char line[200];
-    std::snprintf(line, sizeof line, "%-9s host %3.0f%%: %7.1f tok/s, %5.1f%% hits, %zu reads\n",
+    char line[240];
+    std::snprintf(line, sizeof line,
+                  "%-18s host %3.0f%%: %7.1f tok/s, %5.1f%% hits, %zu reads, look-ahead %3.0f%% "
+                  "right\n",
                   r["policy"].get<std::string>().c_str(), 100 * r["host_fraction"].get<double>(),
                   r["decode_tokens_per_second"].get<double>(), 100 * r["hit_rate"].get<double>(),
-                  r["disk_reads"].get<std::size_t>());
+                  r["disk_reads"].get<std::size_t>(), 100 * r["prefetch_accuracy"].get<double>());
     ctx.out << line;
   }
   return 0;
@@ -160,6 +194,7 @@ int benchExpertBudgets(const ParsedArgs& args, CommandContext& ctx) {
 
 int runBench(const ParsedArgs& args, CommandContext& ctx) {
   if (args.has("expert-budgets")) return benchExpertBudgets(args, ctx);
+  if (args.has("prefix-cache")) return benchPrefixCache(args, ctx);
   if (auto spec = args.value("spec")) {
     if (*spec != "on" && *spec != "off")
       throw UsageError("--spec must be on or off, not '" + *spec + "'");

@@ -102,7 +102,14 @@ nlohmann::json statsJson(const engine::GenerateResult& r) {
     j["experts"] = {{"uses", r.stats.experts.uses()},
                     {"host_hits", r.stats.experts.hostHits},
                     {"disk_reads", r.stats.experts.diskReads},
-                    {"bytes_read", r.stats.experts.bytesRead}};
+                    {"bytes_read", r.stats.experts.bytesRead},
+                    {"device_hits", r.stats.experts.deviceHits},
+                    {"device_loads", r.stats.experts.deviceLoads},
+                    {"device_promotions", r.stats.experts.devicePromotions},
+                    {"bytes_to_device", r.stats.experts.bytesToDevice},
+                    {"transfer_seconds", r.stats.experts.transferSeconds},
+                    {"prefetch_guessed", r.stats.experts.prefetchGuessed},
+                    {"prefetch_correct", r.stats.experts.prefetchCorrect}};
   if (r.stats.speculating) {
     j["speculation"] = specJson(r.stats.spec);
     j["speculation"]["recent"] = specJson(r.stats.spec.recent);
@@ -151,12 +158,27 @@ void printStats(const engine::GenerateResult& r, std::ostream& out) {
   out << line;
   if (r.stats.expertTiers) {
     const engine::ExpertStats& e = r.stats.experts;
+    const bool device = e.deviceHits + e.deviceLoads + e.devicePromotions + e.mappedUses > 0;
     std::snprintf(line, sizeof line,
-                  "[experts: %zu uses, %.0f%% from host memory, %zu read from disk (%.1f MB in "
-                  "%.3f s)]\n",
-                  e.uses(), 100.0 * e.hitRate(), e.diskReads, double(e.bytesRead) / 1e6,
-                  e.readSeconds);
+                  "[experts: %zu uses, %.0f%% from %s memory, %zu read from disk (%.1f MB in "
+                  "%.3f s)",
+                  e.uses(), 100.0 * e.hitRate(), device ? "device or host" : "host", e.diskReads,
+                  double(e.bytesRead) / 1e6, e.readSeconds);
     out << line;
+    if (device) {
+      std::snprintf(line, sizeof line,
+                    "; device %.0f%% of uses, %zu moved up for a batch and %zu behind decode "
+                    "(%.1f MB, %.3f s on the link)",
+                    100.0 * e.deviceHitRate(), e.deviceLoads, e.devicePromotions,
+                    double(e.bytesToDevice) / 1e6, e.transferSeconds);
+      out << line;
+    }
+    if (e.prefetchGuessed > 0) {
+      std::snprintf(line, sizeof line, "; look-ahead guessed %.0f%% right",
+                    100.0 * e.prefetchAccuracy());
+      out << line;
+    }
+    out << "]\n";
   }
   if (r.stats.speculating) {
     printSpecCounters("speculation", r.stats.spec, out);
@@ -192,6 +214,16 @@ int runChat(const ParsedArgs& args, CommandContext& ctx) {
     request.messages.push_back({engine::ChatRole::kSystem, *system, ""});
 
   auto engine = loadEngine(args);
+  if (const auto placement = engine->expertPlacement()) {
+    // The measured rule, once: where a batch's expert computes when it is not on the device.
+    char line[240];
+    std::snprintf(line, sizeof line,
+                  "[device tier: one expert takes %.1f us per token here and %.1f us to move up; "
+                  "batches of %zu or more tokens compute on the device]\n",
+                  placement->hostSecondsPerToken() * 1e6, placement->transferSeconds() * 1e6,
+                  placement->threshold());
+    ctx.err << line;
+  }
   auto session = engine->newSession();
   const std::string modelName = modelDir(args).filename().string();
   std::optional<store::ConversationService> saved;

@@ -1,6 +1,7 @@
 // flint-cli inspect: what a model folder holds and what running it would take. Opens and
 // validates the checkpoint (headers only) and prints the census of engine/model/model_census.h.
 #include "app/cli/cli_app.h"
+#include "app/cli/model_options.h"
 #include "app/paths.h"
 #include "app/system/memory_plan.h"
 #include "engine/model/model_census.h"
@@ -10,6 +11,7 @@
 
 #include <cstdio>
 #include <ostream>
+#include <random>
 #include <string>
 
 namespace flint::cli {
@@ -144,16 +146,107 @@ void printCensus(const engine::ModelFiles& model, const ModelCensus& s, std::ost
   out << "plan       on this machine: " << plan.explanation << "\n";
 }
 
+// --context N: a session fed N tokens, its cache measured by layer kind next to the formula
+// Flint's fp32 layout implies and the spec's BF16 figures (deepseek-v4.md §4.10).
+struct KvAtContext {
+  std::int64_t tokens = 0;
+  engine::KvBytes measured, expected;
+  engine::KvGrowth specPerToken;  // BF16
+  double specWindowBytes = 0;     // BF16
+};
+
+KvAtContext measureKv(const ParsedArgs& args, std::int64_t tokens) {
+  auto engine = loadEngine(args);
+  const ModelConfig& c = engine->config();
+  if (tokens < 1 || tokens > c.maxPositionEmbeddings)
+    throw UsageError("--context must be between 1 and the model's context of " +
+                     std::to_string(c.maxPositionEmbeddings));
+  // The cache's size depends on the length only; any ids do.
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<engine::TokenId> pick(
+      0, engine::TokenId(std::min<std::size_t>(engine->tokenizer().idLimit(), c.vocabSize) - 1));
+  std::vector<engine::TokenId> ids(static_cast<std::size_t>(tokens));
+  for (auto& id : ids) id = pick(rng);
+  auto session = engine->newSession();
+  session->prefill(ids);
+  KvAtContext kv;
+  kv.tokens = tokens;
+  kv.measured = session->kvBytes();
+  kv.expected = engine::expectedKvBytes(c, tokens);
+  kv.specPerToken = engine::specKvGrowthBf16(c);
+  kv.specWindowBytes = 2.0 * double(c.numHiddenLayers * c.slidingWindow * c.headDim);
+  return kv;
+}
+
+json kvJson(const KvAtContext& kv) {
+  const auto part = [&](std::size_t measured, std::size_t expected, double specPerToken) {
+    return json{{"measured_bytes", measured},
+                {"formula_bytes", expected},
+                {"measured_bytes_per_token", double(measured) / double(kv.tokens)},
+                {"spec_bf16_bytes_per_token", specPerToken}};
+  };
+  return {{"tokens", kv.tokens},
+          {"matches_formula", kv.measured == kv.expected},
+          {"window",
+           {{"measured_bytes", kv.measured.window},
+            {"formula_bytes", kv.expected.window},
+            {"spec_bf16_bytes", kv.specWindowBytes}}},
+          {"compressor_state",
+           {{"measured_bytes", kv.measured.compressorState},
+            {"formula_bytes", kv.expected.compressorState}}},
+          {"csa", part(kv.measured.csa, kv.expected.csa, kv.specPerToken.csa)},
+          {"indexer", part(kv.measured.indexer, kv.expected.indexer, kv.specPerToken.indexer)},
+          {"hca", part(kv.measured.hca, kv.expected.hca, kv.specPerToken.hca)},
+          {"total_measured_bytes", kv.measured.total()}};
+}
+
+void printKv(const KvAtContext& kv, const ModelCensus& s, std::ostream& out) {
+  out << "kv cache   a session at " << kv.tokens
+      << " tokens, measured (fp32 values; the spec's figures assume BF16, half as many bytes):\n";
+  char line[200];
+  const auto growing = [&](const char* name, std::int64_t layers, std::size_t measured,
+                           std::size_t expected, double spec) {
+    std::snprintf(
+        line, sizeof line,
+        "           %-8s %2lld layer(s): %s, %.2f B/token (formula %.2f; spec BF16 %.2f)\n", name,
+        static_cast<long long>(layers), humanBytes(double(measured)).c_str(),
+        double(measured) / double(kv.tokens), double(expected) / double(kv.tokens), spec);
+    out << line;
+  };
+  std::snprintf(line, sizeof line, "           %-8s %2lld layer(s): %s fixed (spec BF16 %s)\n",
+                "window", static_cast<long long>(s.layersWindow + s.layersCsa + s.layersHca),
+                humanBytes(double(kv.measured.window)).c_str(),
+                humanBytes(kv.specWindowBytes).c_str());
+  out << line;
+  growing("CSA", s.layersCsa, kv.measured.csa, kv.expected.csa, kv.specPerToken.csa);
+  growing("indexer", s.layersCsa, kv.measured.indexer, kv.expected.indexer,
+          kv.specPerToken.indexer);
+  growing("HCA", s.layersHca, kv.measured.hca, kv.expected.hca, kv.specPerToken.hca);
+  out << "           compressor state " << humanBytes(double(kv.measured.compressorState))
+      << " fixed; in all " << humanBytes(double(kv.measured.total())) << "\n"
+      << "           "
+      << (kv.measured == kv.expected ? "every part matches the formula"
+                                     : "the measured sizes differ from the formula")
+      << "\n";
+}
+
 }  // namespace
 
 int runInspect(const ParsedArgs& args, CommandContext& ctx) {
   const auto dir = args.value("model").value_or(app::defaultModelDir().string());
   const engine::ModelFiles model = engine::openModelFiles(dir);
   const ModelCensus census = engine::takeCensus(model.config, model.weights);
-  if (args.has("json"))
-    ctx.out << censusJson(model, census).dump(2) << "\n";
-  else
+  const std::optional<long long> context = args.integer("context");
+  const std::optional<KvAtContext> kv =
+      context ? std::optional(measureKv(args, *context)) : std::nullopt;
+  if (args.has("json")) {
+    json j = censusJson(model, census);
+    if (kv) j["kv_at_context"] = kvJson(*kv);
+    ctx.out << j.dump(2) << "\n";
+  } else {
     printCensus(model, census, ctx.out);
+    if (kv) printKv(*kv, census, ctx.out);
+  }
   return 0;
 }
 

@@ -1,12 +1,15 @@
 #include "app/cli/model_options.h"
 
 #include "app/paths.h"
+#include "app/setup/workstation_plan.h"
 #include "app/system/memory_plan.h"
+#include "engine/backend/compute_backend.h"
 #include "engine/logging/log.h"
 #include "engine/model/model_census.h"
 #include "engine/model/model_files.h"
 
 #include <charconv>
+#include <optional>
 
 namespace flint::cli {
 
@@ -51,33 +54,69 @@ std::vector<engine::TokenId> parseIds(const std::string& list, const std::string
   return ids;
 }
 
-// --host-mem: "25%" (a share of the routed experts) or a size with an optional K/M/G suffix.
-void hostExpertBudget(const std::string& text, engine::LoadOptions& options) {
-  const auto bad = [&] {
-    return UsageError("--host-mem takes a size (8G, 512M, 1048576) or a percentage (25%), not '" +
-                      text + "'");
-  };
+namespace {
+
+// A size with an optional K/M/G suffix (binary multiples), or nullopt when `text` is not one.
+std::optional<double> parseSize(const std::string& text, bool allowPercent, bool& percent) {
   double value = 0;
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || value <= 0) throw bad();
+  if (ec != std::errc() || value <= 0) return std::nullopt;
   const std::string unit(ptr, end);
-  if (unit == "%") {
-    if (value > 100) throw UsageError("--host-mem cannot exceed 100%");
-    options.hostExpertFraction = value / 100;
+  percent = unit == "%";
+  if (percent) return allowPercent ? std::optional(value) : std::nullopt;
+  if (unit == "K" || unit == "k") return value * 1024.0;
+  if (unit == "M" || unit == "m") return value * 1024.0 * 1024;
+  if (unit == "G" || unit == "g") return value * 1024.0 * 1024 * 1024;
+  if (!unit.empty()) return std::nullopt;
+  return value;
+}
+
+// --host-mem / --gpu-mem: "25%" (a share of the routed experts) or a size.
+void expertBudget(const std::string& option, const std::string& text, std::size_t& bytes,
+                  double& fraction) {
+  bool percent = false;
+  const std::optional<double> value = parseSize(text, true, percent);
+  if (!value)
+    throw UsageError("--" + option +
+                     " takes a size (8G, 512M, 1048576) or a percentage (25%), not '" + text + "'");
+  if (!percent) {
+    bytes = std::size_t(*value);
     return;
   }
-  double scale = 1;
-  if (unit == "K" || unit == "k")
-    scale = 1024.0;
-  else if (unit == "M" || unit == "m")
-    scale = 1024.0 * 1024;
-  else if (unit == "G" || unit == "g")
-    scale = 1024.0 * 1024 * 1024;
-  else if (!unit.empty())
-    throw bad();
-  options.hostExpertBytes = std::size_t(value * scale);
+  if (*value > 100) throw UsageError("--" + option + " cannot exceed 100%");
+  fraction = *value / 100;
 }
+
+// --gpu-mem: the device tier's budget. This build has no CUDA expert tier, so it takes effect
+// only with --simulate-gpu BANDWIDTH (a device tier in host memory behind a modelled link);
+// without it, one line says why it is ignored.
+void deviceExpertBudget(const ParsedArgs& args, engine::LoadOptions& options) {
+  const auto budget = args.value("gpu-mem");
+  const auto simulate = args.value("simulate-gpu");
+  if (simulate) {
+    bool percent = false;
+    const std::optional<double> bandwidth = parseSize(*simulate, false, percent);
+    if (!bandwidth)
+      throw UsageError("--simulate-gpu takes the link's bytes per second (16G, 500M), not '" +
+                       *simulate + "'");
+    if (!budget) throw UsageError("--simulate-gpu needs --gpu-mem, the device tier's budget");
+    options.simulatedDeviceBandwidth = *bandwidth;
+  }
+  if (!budget) return;
+  if (!simulate) {
+    const engine::ComputeBackend backend = engine::chooseComputeBackend();
+    log::logger("cli")->warn(
+        "--gpu-mem is ignored: {} (--simulate-gpu BANDWIDTH models a device tier in host memory)",
+        backend.kind == engine::ComputeBackendKind::Cuda
+            ? std::string("this build has no GPU expert tier yet")
+            : "this machine has no GPU for the experts; " + backend.cuda.reason);
+    return;
+  }
+  expertBudget("gpu-mem", *budget, options.deviceExpertBytes, options.deviceExpertFraction);
+}
+
+}  // namespace
 
 engine::LoadOptions loadOptions(const ParsedArgs& args) {
   engine::LoadOptions options;
@@ -88,13 +127,13 @@ engine::LoadOptions loadOptions(const ParsedArgs& args) {
   }
   options.checkFinite = args.has("check-finite");
   if (auto budget = args.value("host-mem")) {
-    hostExpertBudget(*budget, options);
+    expertBudget("host-mem", *budget, options.hostExpertBytes, options.hostExpertFraction);
   } else if (std::filesystem::is_directory(modelDir(args))) {
-    // No budget given: this machine's default plan (everything in RAM when it fits).
+    // No budget given: the plan setup saved for this folder, else this machine's default.
     const engine::ModelFiles files = engine::openModelFiles(modelDir(args));
     const app::MemoryPlan plan =
-        app::planMemory(engine::takeCensus(files.config, files.weights),
-                        std::uint64_t(files.config.numExpertsPerTok), app::readMemoryInfo());
+        app::memoryPlanFor(modelDir(args), engine::takeCensus(files.config, files.weights),
+                           std::uint64_t(files.config.numExpertsPerTok));
     if (!plan.allResident) {
       log::logger("cli")->warn("{}", plan.explanation);
       options.hostExpertBytes = plan.fits ? plan.hostExpertBytes : 1;  // 1: refused, in words
@@ -106,6 +145,7 @@ engine::LoadOptions loadOptions(const ParsedArgs& args) {
     else if (*policy != "frequency")
       throw UsageError("--expert-policy must be frequency or lru, not '" + *policy + "'");
   }
+  deviceExpertBudget(args, options);
   return options;
 }
 

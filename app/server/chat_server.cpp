@@ -146,15 +146,48 @@ void ChatServer::chatCompletions(const httplib::Request& req, httplib::Response&
     answerWhole(job, res);
 }
 
+// cpp-httplib 0.11 tells a handler nothing of a client that left, and a peer's close leaves
+// its socket writable, so only a failed write shows it. Until the first text comes the status
+// may still change (a prompt too long for the context fails at prefill), so the handler waits;
+// from then on the answer is a 200 sent as a chunked body that writes a space every kHeartbeat
+// (JSON allows leading whitespace), and a write that fails cancels the generation. A client
+// that leaves while its request waits in the queue or prefills is noticed only at that point.
 void ChatServer::answerWhole(const std::shared_ptr<GenerationJob>& job, httplib::Response& res) {
   const CompletionIdentity identity = newCompletionIdentity(options_.modelName);
-  while (!job->take(1s).finished) {
-  }
-  if (job->failure()) {
-    sendError(res, *job->failure());
+  GenerationJob::Progress p;
+  do {
+    p = job->take(1s);
+  } while (!p.finished && p.thinking.empty() && p.answer.empty());
+  if (p.finished) {
+    if (job->failure())
+      sendError(res, *job->failure());
+    else
+      res.set_content(jsonText(completionJson(identity, *job->result())), "application/json");
     return;
   }
-  res.set_content(jsonText(completionJson(identity, *job->result())), "application/json");
+  res.set_chunked_content_provider(
+      "application/json",
+      [job, identity, lastWrite = std::chrono::steady_clock::now()](
+          std::size_t, httplib::DataSink& sink) mutable {
+        const auto write = [&](const std::string& text) {
+          if (sink.write(text.data(), text.size())) return true;
+          job->cancel();  // the client left: stop its generation
+          return false;
+        };
+        if (!job->take(kHeartbeat).finished) {
+          // take() wakes for every token; one space per heartbeat is enough.
+          const auto now = std::chrono::steady_clock::now();
+          if (now - lastWrite < kHeartbeat) return true;
+          lastWrite = now;
+          return write(" ");
+        }
+        if (!write(jsonText(job->failure() ? errorJson(*job->failure())
+                                           : completionJson(identity, *job->result()))))
+          return false;
+        sink.done();
+        return true;
+      },
+      [job](bool) { job->cancel(); });
 }
 
 void ChatServer::answerStream(const std::shared_ptr<GenerationJob>& job, httplib::Response& res) {

@@ -7,9 +7,11 @@ namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 
+}  // namespace
+
 // Length of the valid UTF-8 sequence starting at text[i], or 0 when it is invalid
 // (overlong forms, surrogates and code points above U+10FFFF included).
-std::size_t validSequenceLength(std::string_view text, std::size_t i) {
+std::size_t utf8SequenceLength(std::string_view text, std::size_t i) {
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
   const unsigned char lead = byte(i);
   if (lead < 0x80) return 1;
@@ -35,11 +37,9 @@ std::size_t validSequenceLength(std::string_view text, std::size_t i) {
   return length;
 }
 
-}  // namespace
-
 bool isValidUtf8(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
-    const std::size_t length = validSequenceLength(text, i);
+    const std::size_t length = utf8SequenceLength(text, i);
     if (length == 0) return false;
     i += length;
   }
@@ -51,7 +51,7 @@ std::string toValidUtf8(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 8);
   for (std::size_t i = 0; i < text.size();) {
-    const std::size_t length = validSequenceLength(text, i);
+    const std::size_t length = utf8SequenceLength(text, i);
     if (length == 0) {
       out += kReplacement;
       ++i;

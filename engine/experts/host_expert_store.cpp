@@ -2,42 +2,11 @@
 
 #include "engine/model/model_error.h"
 
+#include <algorithm>
 #include <chrono>
-#include <new>
 #include <string>
 
 namespace flint::engine {
-namespace {
-
-constexpr std::size_t kAlign = 64;  // each part starts on a cache line, as the kernels like
-
-std::size_t alignUp(std::size_t v) {
-  return (v + kAlign - 1) / kAlign * kAlign;
-}
-
-std::string expertPrefix(std::size_t layer, std::size_t expert) {
-  return "layers." + std::to_string(layer) + ".ffn.experts." + std::to_string(expert) + ".";
-}
-
-// The stored tensors of one expert, in slot order; a matrix without a scale (BF16) has none.
-std::vector<const TensorView*> expertTensors(const TensorStore& store, std::size_t layer,
-                                             std::size_t expert) {
-  std::vector<const TensorView*> out;
-  for (const char* w : {"w1", "w2", "w3"}) {
-    const std::string name = expertPrefix(layer, expert) + w;
-    const TensorView* weight = store.find(name + ".weight");
-    if (!weight) throw ModelError("tensor " + name + ".weight is missing");
-    out.push_back(weight);
-    out.push_back(store.find(name + ".scale"));
-  }
-  return out;
-}
-
-double gib(std::size_t bytes) {
-  return double(bytes) / double(std::size_t(1) << 30);
-}
-
-}  // namespace
 
 std::size_t routedExpertBytes(const ModelFiles& files) {
   std::size_t total = 0;
@@ -47,49 +16,41 @@ std::size_t routedExpertBytes(const ModelFiles& files) {
   return total;
 }
 
-HostExpertStore::HostExpertStore(const ModelFiles& files, const ModelWeights& weights,
-                                 std::size_t budgetBytes, EvictionPolicy policy)
-    : weights_(weights), experts_(std::size_t(files.config.nRoutedExperts)), scores_(policy, 1, 1) {
-  const std::size_t layers = weights.layers.size();
-  tensors_.reserve(layers * experts_);
-  for (std::size_t l = 0; l < layers; ++l)
-    for (std::size_t e = 0; e < experts_; ++e)
-      tensors_.push_back(expertTensors(files.weights, l, e));
-  // The slot layout from the first expert; every other must match it.
-  for (const TensorView* t : tensors_.front()) {
-    const std::size_t bytes = t ? std::size_t(t->byteSize()) : 0;
-    parts_.push_back({expertBytes_, bytes});
-    expertBytes_ += alignUp(bytes);
-  }
-  for (std::size_t i = 0; i < tensors_.size(); ++i)
-    for (std::size_t p = 0; p < parts_.size(); ++p) {
-      const TensorView* t = tensors_[i][p];
-      if ((t ? std::size_t(t->byteSize()) : 0) != parts_[p].bytes)
-        throw ModelError("routed expert " + std::to_string(i % experts_) + " of layer " +
-                         std::to_string(i / experts_) +
-                         " differs in size from the others; the expert store needs one shape");
-    }
+namespace {
 
+std::size_t hostSlots(const ExpertSlotLayout& layout, const ModelFiles& files,
+                      std::size_t budgetBytes) {
   const std::size_t perToken = std::size_t(files.config.numExpertsPerTok);
-  const std::size_t wanted = std::min(budgetBytes / expertBytes_, tensors_.size());
+  const std::size_t bytes = layout.slotBytes();
+  const std::size_t wanted = std::min(budgetBytes / bytes, layout.expertCount());
   if (wanted < perToken)
     throw ModelError("a host budget of " + std::to_string(budgetBytes >> 20) +
                      " MiB holds fewer than the " + std::to_string(perToken) +
-                     " experts one token uses in a layer (" + std::to_string(expertBytes_ >> 10) +
+                     " experts one token uses in a layer (" + std::to_string(bytes >> 10) +
                      " KiB each); give the experts at least " +
-                     std::to_string((perToken * expertBytes_ + (1 << 20) - 1) >> 20) + " MiB");
-  try {
-    memory_.reset(new std::byte[wanted * expertBytes_ + kAlign]);
-  } catch (const std::bad_alloc&) {
-    throw ModelError("could not allocate " + std::to_string(gib(wanted * expertBytes_)) +
-                     " GiB of host memory for the experts; choose a smaller host budget");
-  }
+                     std::to_string((perToken * bytes + (1 << 20) - 1) >> 20) + " MiB");
+  return wanted;
+}
+
+}  // namespace
+
+HostExpertStore::HostExpertStore(const ModelFiles& files, const ModelWeights& weights,
+                                 std::size_t budgetBytes, EvictionPolicy policy)
+    : weights_(weights),
+      layout_(files),
+      experts_(layout_.expertsPerLayer()),
+      scores_(policy, 1, 1),
+      tally_(experts_) {
+  const std::size_t wanted = hostSlots(layout_, files, budgetBytes);
+  memory_ = SlotMemory(wanted, layout_.slotBytes(), "host");
   slotOwner_.assign(wanted, -1);
-  slotOf_.assign(tensors_.size(), -1);
-  uses_.assign(tensors_.size(), 0);
+  slotOf_.assign(layout_.expertCount(), -1);
+  uses_.assign(layout_.expertCount(), 0);
   slotWeights_.resize(wanted);
   state_.assign(wanted, SlotState::Empty);
   aheadUnused_.assign(wanted, 0);
+  awaited_.assign(wanted, 0);
+  prefetched_.assign(wanted, 0);
   failure_.resize(wanted);
   // Half of the store's memory is used again every `slots` uses or so; decay over a few of those.
   scores_ = SlotScores(policy, wanted, 4.0 * double(wanted));
@@ -107,7 +68,10 @@ HostExpertStore::~HostExpertStore() {
 
 ExpertStats HostExpertStore::stats() const {
   std::lock_guard lock(mutex_);
-  return stats_;
+  ExpertStats s = stats_;
+  s.prefetchGuessed = tally_.guesses();
+  s.prefetchCorrect = tally_.correct();
+  return s;
 }
 
 bool HostExpertStore::resident(std::size_t layer, std::size_t expert) const {
@@ -131,30 +95,11 @@ ExpertResidency HostExpertStore::residency() const {
   return out;
 }
 
-std::byte* HostExpertStore::slotMemory(std::size_t slot) const {
-  return reinterpret_cast<std::byte*>(alignUp(reinterpret_cast<std::uintptr_t>(memory_.get())) +
-                                      slot * expertBytes_);
-}
-
-void HostExpertStore::read(std::size_t slot, std::size_t id) {
-  std::byte* base = slotMemory(slot);
-  for (std::size_t p = 0; p < parts_.size(); ++p)
-    if (const TensorView* t = tensors_[id][p])
-      t->read(std::span<std::byte>(base + parts_[p].offset, parts_[p].bytes));
-}
-
 void HostExpertStore::publish(std::size_t slot, std::size_t id) {
-  ExpertWeights w = weights_.layers[id / experts_].moe.experts[id % experts_];
-  std::byte* base = slotMemory(slot);
-  WeightView* views[] = {&w.w1, &w.w2, &w.w3};
-  for (std::size_t m = 0; m < 3; ++m) {
-    views[m]->data = base + parts_[2 * m].offset;
-    if (parts_[2 * m + 1].bytes)
-      views[m]->scales = reinterpret_cast<const std::uint8_t*>(base + parts_[2 * m + 1].offset);
-  }
-  slotWeights_[slot] = w;
+  slotWeights_[slot] =
+      layout_.bind(weights_.layers[id / experts_].moe.experts[id % experts_], memory_.slot(slot));
   state_[slot] = SlotState::Ready;
-  stats_.bytesRead += expertBytes_;
+  stats_.bytesRead += layout_.slotBytes();
 }
 
 void HostExpertStore::release(std::size_t slot) {
@@ -162,24 +107,32 @@ void HostExpertStore::release(std::size_t slot) {
   slotOwner_[slot] = -1;
   state_[slot] = SlotState::Empty;
   failure_[slot] = nullptr;
+  forgetGuess(slot);
+  awaited_[slot] = 0;
 }
 
-std::size_t HostExpertStore::claimSlot(std::size_t id) {
-  std::size_t slot = slotOwner_.size();
-  for (std::size_t s = 0; s < slotOwner_.size() && slot == slotOwner_.size(); ++s)
-    if (state_[s] == SlotState::Empty) slot = s;
-  if (slot == slotOwner_.size())
-    slot = scores_.victim([&](std::size_t s) {
-      return state_[s] == SlotState::Ready && s != current_ && !aheadUnused_[s];
-    });
-  if (slot == slotOwner_.size())
-    throw ModelError("the host expert budget has no free slot; give the experts more memory");
+void HostExpertStore::forgetGuess(std::size_t slot) {
+  prefetchedSlots_ -= prefetched_[slot];
+  prefetched_[slot] = 0;
+}
+
+std::size_t HostExpertStore::findSlot(bool spareAwaited) const {
+  for (std::size_t s = 0; s < slotOwner_.size(); ++s)
+    if (state_[s] == SlotState::Empty) return s;
+  return scores_.victim([&](std::size_t s) {
+    return state_[s] == SlotState::Ready && s != current_ && !aheadUnused_[s] &&
+           !(spareAwaited && awaited_[s]);
+  });
+}
+
+void HostExpertStore::claim(std::size_t slot, std::size_t id) {
   if (const std::int64_t old = slotOwner_[slot]; old >= 0) slotOf_[std::size_t(old)] = -1;
   slotOwner_[slot] = std::int64_t(id);
   slotOf_[id] = std::int64_t(slot);
   state_[slot] = SlotState::Reading;
   failure_[slot] = nullptr;
-  return slot;
+  forgetGuess(slot);
+  awaited_[slot] = 0;
 }
 
 void HostExpertStore::readAhead() {
@@ -188,11 +141,34 @@ void HostExpertStore::readAhead() {
   while (planned_ < plan_.size() && ahead_ < limit) {
     const std::size_t id = plan_[planned_++];
     if (slotOf_[id] >= 0) continue;  // resident, or already being read
-    const std::size_t slot = claimSlot(id);
+    const std::size_t slot = findSlot(false);
+    if (slot == slotOwner_.size()) {  // every slot busy: expert() reads this one when it comes
+      --planned_;
+      return;
+    }
+    claim(slot, id);
     aheadUnused_[slot] = 1;
     ++ahead_;
     jobs_.emplace_back(slot, id);
     wake_.notify_one();
+  }
+  // Guesses only once this layer's own reads are all under way, only into slots it does not
+  // wait for, and in at most a quarter of the slots, so the layer's own misses always find a
+  // victim that is not being read.
+  if (planned_ < plan_.size()) return;
+  const std::size_t guessLimit = std::max<std::size_t>(1, slotOwner_.size() / 4);
+  while (guessed_ < guesses_.size() && prefetchedSlots_ < guessLimit) {
+    const std::size_t id = guesses_[guessed_];
+    if (slotOf_[id] < 0) {
+      const std::size_t slot = findSlot(true);
+      if (slot == slotOwner_.size()) return;  // no room now; perhaps after the next use
+      claim(slot, id);
+      prefetched_[slot] = 1;
+      ++prefetchedSlots_;
+      jobs_.emplace_back(slot, id);
+      wake_.notify_one();
+    }
+    ++guessed_;
   }
 }
 
@@ -207,7 +183,8 @@ void HostExpertStore::readerLoop() {
     const auto start = std::chrono::steady_clock::now();
     std::exception_ptr failure;
     try {
-      read(slot, id);
+      // The slot is Reading: nobody else touches its memory until it is published.
+      layout_.read(id, memory_.slot(slot));
     } catch (...) {
       failure = std::current_exception();
     }
@@ -216,7 +193,7 @@ void HostExpertStore::readerLoop() {
     lock.lock();
     stats_.readSeconds += seconds;
     if (failure)
-      failure_[slot] = failure;  // stays Reading until expert() collects the error
+      failure_[slot] = failure;  // stays Reading until expert() or willUse() collects it
     else
       publish(slot, id);
     done_.notify_all();
@@ -231,11 +208,33 @@ void HostExpertStore::willUse(std::size_t layer, std::span<const std::int32_t> e
   ahead_ = 0;
   for (std::size_t s = 0; s < state_.size(); ++s) {
     aheadUnused_[s] = 0;
+    awaited_[s] = 0;
     if (failure_[s]) release(s);
+    // A guess read for another layer that this one does not use stays as an ordinary resident
+    // (one still being read stays counted, so guesses never hold more slots than their share).
+    if (prefetched_[s] && state_[s] == SlotState::Ready &&
+        std::size_t(slotOwner_[s]) / experts_ != layer)
+      forgetGuess(s);
   }
+  tally_.used(layer, experts);
+  guesses_.clear();  // guesses not yet read give way to the layer's own plan
+  guessed_ = 0;
   plan_.clear();
-  for (std::int32_t e : experts) plan_.push_back(layer * experts_ + std::size_t(e));
+  for (std::int32_t e : experts) {
+    const std::size_t id = layer * experts_ + std::size_t(e);
+    plan_.push_back(id);
+    if (const std::int64_t slot = slotOf_[id]; slot >= 0) awaited_[std::size_t(slot)] = 1;
+  }
   planned_ = 0;
+  readAhead();
+}
+
+void HostExpertStore::prefetch(std::size_t layer, std::span<const std::int32_t> experts) {
+  std::lock_guard lock(mutex_);
+  tally_.guess(layer, experts);
+  guesses_.clear();
+  for (std::int32_t e : experts) guesses_.push_back(layer * experts_ + std::size_t(e));
+  guessed_ = 0;
   readAhead();
 }
 
@@ -251,29 +250,41 @@ const ExpertWeights& HostExpertStore::expert(std::size_t layer, std::size_t expe
     done_.wait(lock, [&] { return state_[slot] == SlotState::Ready || failure_[slot]; });
     if (ahead) --ahead_;
     aheadUnused_[slot] = 0;
+    awaited_[slot] = 0;
     if (failure_[slot]) {  // the read ahead failed: free the slot, report it here
       const std::exception_ptr failure = failure_[slot];
       release(slot);
       std::rethrow_exception(failure);
     }
-    if (ahead) {
+    const bool fresh = ahead || prefetched_[slot];
+    forgetGuess(slot);
+    if (fresh) {
       ++stats_.diskReads;
       ++stats_.readAhead;
     } else {
       ++stats_.hostHits;
     }
-    scores_.touch(slot, ahead);
+    scores_.touch(slot, fresh);
     current_ = slot;
     readAhead();
     return slotWeights_[slot];
   }
   ++stats_.diskReads;
-  const std::size_t slot = claimSlot(id);
+  // Every slot busy (being read, or read ahead for this layer): wait for a read to land.
+  std::size_t slot = findSlot(false);
+  while (slot == slotOwner_.size() &&
+         std::find(state_.begin(), state_.end(), SlotState::Reading) != state_.end()) {
+    done_.wait(lock);
+    slot = findSlot(false);
+  }
+  if (slot == slotOwner_.size())
+    throw ModelError("the host expert budget has no free slot; give the experts more memory");
+  claim(slot, id);
   current_ = slot;
   lock.unlock();
   const auto start = std::chrono::steady_clock::now();
   try {
-    read(slot, id);
+    layout_.read(id, memory_.slot(slot));
   } catch (...) {
     lock.lock();
     release(slot);

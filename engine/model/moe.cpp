@@ -35,9 +35,43 @@ void Moe::runExpert(const LinearContext& ctx, const MoeShape& s, const ExpertWei
   linear(ctx, e.w2, g, tokens, y);
 }
 
+void Moe::guess(const LinearContext& ctx, const MoeShape& s, const MoeWeights& w, const float* x,
+                const std::int32_t* ids, std::size_t tokens) {
+  const std::size_t E = s.experts, k = s.topK;
+  guessed_.assign(E, 0);
+  chosen_.resize(k);
+  if (!w.tid2eid.empty()) {
+    for (std::size_t t = 0; t < tokens; ++t)
+      for (std::size_t j = 0; j < k; ++j)
+        guessed_[std::size_t(w.tid2eid[std::size_t(ids[t]) * k + j])] = 1;
+  } else {
+    float* logits = grow(logits_, tokens * E);
+    kernels::matmul(w.gate, x, tokens, logits, ctx.pool);
+    weights_.resize(E);
+    for (std::size_t t = 0; t < tokens; ++t) {
+      const float* score = logits + t * E;
+      for (std::size_t e = 0; e < E; ++e)
+        weights_[e] = std::sqrt(kernels::softplus(score[e])) + w.bias[e];
+      kernels::topK(weights_.data(), E, k, chosen_.data());
+      for (std::int32_t e : chosen_) guessed_[std::size_t(e)] = 1;
+    }
+  }
+  guess_.clear();
+  for (std::size_t e = 0; e < E; ++e)
+    if (guessed_[e]) guess_.push_back(std::int32_t(e));
+}
+
+void Moe::lookAhead(const LinearContext& ctx, const MoeShape& s, const MoeWeights& w,
+                    ExpertStore& experts, std::size_t layer, const float* x,
+                    const std::int32_t* ids, std::size_t tokens) {
+  if (!experts.wantsPrefetch() || (w.tid2eid.empty() && (!x || tokens > kGuessTokens))) return;
+  guess(ctx, s, w, x, ids, tokens);
+  experts.prefetch(layer, guess_);
+}
+
 void Moe::forward(const LinearContext& ctx, const MoeShape& s, const MoeWeights& w,
                   ExpertStore& experts, std::size_t layer, const float* x, const std::int32_t* ids,
-                  std::size_t tokens, float* out) {
+                  std::size_t tokens, float* out, const MoeWeights* next) {
   const std::size_t E = s.experts, k = s.topK, d = s.hidden;
   float* logits = grow(logits_, tokens * E);
   kernels::matmul(w.gate, x, tokens, logits, ctx.pool);  // BF16 gate, fp32 math, no rounding
@@ -70,6 +104,8 @@ void Moe::forward(const LinearContext& ctx, const MoeShape& s, const MoeWeights&
   distinct_ = used_.size();
   // The store may start reading the routed experts while the shared one computes.
   experts.willUse(layer, used_);
+  // Look-ahead: the next layer's reads start now, behind this layer's own.
+  if (next) lookAhead(ctx, s, *next, experts, layer + 1, x, ids, tokens);
   // The shared expert sees every token; each routed expert only its own, gathered.
   runExpert(ctx, s, w.shared, x, nullptr, tokens, out);
   for (std::size_t e = 0; e < E; ++e) {
@@ -82,7 +118,8 @@ void Moe::forward(const LinearContext& ctx, const MoeShape& s, const MoeWeights&
       tokenWeights[i] = route[i].second;
     }
     float* y = grow(y_, route.size() * d);
-    runExpert(ctx, s, experts.expert(layer, e), gathered, tokenWeights, route.size(), y);
+    runExpert(ctx, s, experts.expertForBatch(layer, e, route.size()), gathered, tokenWeights,
+              route.size(), y);
     for (std::size_t i = 0; i < route.size(); ++i) {
       float* o = out + route[i].first * d;
       for (std::size_t j = 0; j < d; ++j) o[j] += y[i * d + j];

@@ -114,12 +114,18 @@ void Transformer::forward(std::span<const std::int32_t> ids, SessionCache& cache
   };
 
   lastDistinctExperts_ = 0;
+  // A hash-routed first layer's experts follow from the ids: their reads overlap its attention.
+  if (lookAhead_ && !weights_.layers.empty() && !weights_.layers.front().moe.tid2eid.empty())
+    moe_.lookAhead(ctx, moeShape_, weights_.layers.front().moe, *experts_, 0, nullptr, ids.data(),
+                   tokens);
   for (std::size_t l = 0; l < weights_.layers.size(); ++l) {
     const BlockWeights& layer = weights_.layers[l];
     subLayer(layer.hcAttn, layer.attnNorm,
              [&] { attention_[l].forward(ctx, y, tokens, cache.length, cache.layers[l], sub); });
     subLayer(layer.hcFfn, layer.ffnNorm, [&] {
-      moe_.forward(ctx, moeShape_, layer.moe, *experts_, l, y, ids.data(), tokens, sub);
+      const bool last = l + 1 == weights_.layers.size();
+      moe_.forward(ctx, moeShape_, layer.moe, *experts_, l, y, ids.data(), tokens, sub,
+                   lookAhead_ && !last ? &weights_.layers[l + 1].moe : nullptr);
       lastDistinctExperts_ += moe_.distinctExperts();
     });
     if (taps && c.dspark) recordTap(l, X, tokens, *taps);

@@ -50,6 +50,9 @@ class Transformer {
 
   // Use another store for the routed experts (the default keeps all of them mapped).
   void setExpertStore(ExpertStore* store) { experts_ = store ? store : &resident_; }
+  // Whether each layer hands the store a guess of the next layer's experts (on by default; the
+  // store ignores it unless it reads experts on demand).
+  void setLookAhead(bool on) { lookAhead_ = on; }
 
  private:
   // Adds layer `layer`'s stream average to `taps` when it is a drafter target layer.
@@ -65,6 +68,7 @@ class Transformer {
   Moe moe_;
   ResidentExpertStore resident_;
   ExpertStore* experts_;
+  bool lookAhead_ = true;
   std::size_t lastDistinctExperts_ = 0;
 
   // [tokens, streams, hidden] residual, its copy, and per-token sub-layer buffers.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace flint::engine {
 namespace {
@@ -35,6 +37,26 @@ std::size_t Speculator::blockSize() const {
 void Speculator::reset() {
   rings_.assign(drafter_->stages(), {});
   committed_ = 0;
+}
+
+Speculator::State Speculator::state() const {
+  State s{committed_, rings_};
+  s.rings.resize(drafter_->stages());  // none yet before the first commit
+  return s;
+}
+
+void Speculator::restore(State state) {
+  const std::size_t width = drafter_->keyWidth();
+  if (state.committed < 0 || state.rings.size() != drafter_->stages())
+    throw std::invalid_argument("the drafter state has " + std::to_string(state.rings.size()) +
+                                " stages; this drafter has " + std::to_string(drafter_->stages()));
+  for (const auto& ring : state.rings)
+    if (ring.size() % width != 0 || ring.size() / width > window_ ||
+        ring.size() / width > std::size_t(state.committed))
+      throw std::invalid_argument("a drafter window ring of " + std::to_string(ring.size()) +
+                                  " values does not fit this drafter");
+  rings_ = std::move(state.rings);
+  committed_ = state.committed;
 }
 
 void Speculator::skip(std::size_t tokens) {

@@ -42,6 +42,15 @@ class Speculator {
   void skip(std::size_t tokens);
   void reset();
 
+  // The drafter's context: what commit() and skip() have built, for saving a session.
+  struct State {
+    std::int64_t committed = 0;
+    std::vector<std::vector<float>> rings;  // per stage, [rows <= sliding_window, key width]
+  };
+  State state() const;
+  // Throws std::invalid_argument (and changes nothing) when `state` does not fit this drafter.
+  void restore(State state);
+
   struct Step {
     std::span<const TokenId> accepted;  // drafts kept after the anchor (an EOS ends them);
                                         // valid until the next step

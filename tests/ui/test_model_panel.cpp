@@ -1,26 +1,42 @@
 // The model panel's model with a ChatController on flint-tiny and a temporary store: the
 // bundled model is preselected with its memory plan in words, a folder that is not a V4
 // checkpoint is reported as a sentence and leaves the loaded model in use, a cancelled load
-// keeps the previous model, and a host budget is saved and reloads the model.
+// keeps the previous model, and a host budget is saved and reloads the model. The remote entry
+// against a real `flint-cli serve`: its connection test in words, the endpoint (key included)
+// saved and read back, and the engine worker answering through the endpoint.
+#include "app/remote/remote_settings.h"
 #include "app/store/conversation_service.h"
+#include "app/store/database.h"
 #include "app/store/settings.h"
+#include "tests/app/remote/serve_process.h"
 #include "tests/ui/greedy_database.h"
 #include "ui/chat_controller.h"
+#include "ui/engine_worker.h"
 #include "ui/model_panel_model.h"
 
 #include <QDir>
 #include <QFile>
+#include <QQmlComponent>
+#include <QQmlEngine>
+#include <QQuickItem>
+#include <QQuickStyle>
+#include <QQuickWindow>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QThread>
+#include <QtQml/QQmlExtensionPlugin>
 #include <QtTest>
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 using flint::ui::ChatController;
 using flint::ui::MessageModel;
 using flint::ui::ModelPanelModel;
 namespace store = flint::store;
+
+Q_IMPORT_QML_PLUGIN(FlintPlugin)
 
 namespace {
 
@@ -153,7 +169,167 @@ class ModelPanelTest : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(chat_->modelStatus(), QStringLiteral("ready"), kTimeoutMs);
   }
 
+  void theRemoteEntryIsTestedInWordsAndSaved() {
+    flint::testing::ServeProcess server(FLINT_TEST_CLI, {"--api-key", "sesame"});
+    panel_->setRemote(true);
+    panel_->setRemoteUrl(QString::fromStdString(server.url()));
+    panel_->setRemoteApiKey("wrong");
+    testConnection();
+    QVERIFY(!panel_->connectionOk());
+    QCOMPARE(panel_->connectionText(),
+             QStringLiteral("The endpoint refused the API key (HTTP 401): The API key is not "
+                            "valid for this server."));
+
+    panel_->setRemoteApiKey("sesame");
+    testConnection();
+    QVERIFY2(panel_->connectionOk(), qPrintable(panel_->connectionText()));
+    QCOMPARE(panel_->connectionText(),
+             QStringLiteral("Connected: the endpoint serves flint-tiny."));
+    QCOMPARE(panel_->remoteModels(), QStringList{"flint-tiny"});
+    QCOMPARE(panel_->remoteModel(), QStringLiteral("flint-tiny"));  // the first, when none given
+
+    panel_->setRemoteModel("nope");
+    testConnection();
+    QVERIFY(!panel_->connectionOk());
+    QVERIFY2(panel_->connectionText().contains("serves flint-tiny, not “nope”"),
+             qPrintable(panel_->connectionText()));
+    panel_->setRemoteModel("flint-tiny");
+
+    panel_->useRemote();
+    {
+      auto db = store::Database::open(dbPath_.toStdString());
+      const auto stored = flint::remote::loadEndpoint(db);
+      QVERIFY(stored);
+      QCOMPARE(stored->endpoint.url, server.url());
+      QCOMPARE(stored->endpoint.apiKey, std::string("sesame"));
+      QCOMPARE(stored->endpoint.model, std::string("flint-tiny"));
+      QVERIFY(stored->inUse);
+    }
+    ModelPanelModel reopened;
+    reopened.setChat(&*chat_);
+    QVERIFY(reopened.remote());
+    QCOMPARE(reopened.remoteUrl(), QString::fromStdString(server.url()));
+    QCOMPARE(reopened.remoteApiKey(), QStringLiteral("sesame"));
+
+    int gonePort = 0;
+    {
+      flint::testing::ServeProcess gone(FLINT_TEST_CLI, {});
+      gonePort = gone.port();
+    }
+    panel_->setRemoteUrl(QStringLiteral("http://127.0.0.1:%1/v1").arg(gonePort));
+    testConnection();
+    QVERIFY(!panel_->connectionOk());
+    QVERIFY2(panel_->connectionText().startsWith("Nothing answers at http://127.0.0.1:"),
+             qPrintable(panel_->connectionText()));
+  }
+
+  // The dialog itself: the remote entry's fields replace the folder's, the key is not echoed,
+  // and "Test connection" shows its result in words and offers the endpoint's models.
+  void theDialogShowsTheRemoteEntry() {
+    flint::testing::ServeProcess server(FLINT_TEST_CLI, {});
+    QQuickStyle::setStyle(QStringLiteral("Fusion"));
+    QQmlEngine engine;
+    engine.addImportPath(QStringLiteral("qrc:/"));
+    QQmlComponent component(&engine);
+    component.setData(
+        "import QtQuick\nimport QtQuick.Controls\nimport Flint\n"
+        "ApplicationWindow { width: 700; height: 700; visible: true\n"
+        "  required property ChatController chat\n"
+        "  ModelPanel { objectName: 'panel'; controller: chat } }",
+        QUrl());
+    std::unique_ptr<QObject> window(
+        component.createWithInitialProperties({{"chat", QVariant::fromValue(&*chat_)}}));
+    QVERIFY2(window, qPrintable(component.errorString()));
+    QVERIFY(QTest::qWaitForWindowExposed(qobject_cast<QQuickWindow*>(window.get())));
+    QObject* dialog = window->findChild<QObject*>("panel");
+    QVERIFY(dialog);
+    QMetaObject::invokeMethod(dialog, "open");
+    const auto find = [&](const char* name) { return window->findChild<QQuickItem*>(name); };
+    auto* model = window->findChild<ModelPanelModel*>("modelPanelModel");
+    QVERIFY(model && find("remoteUrlField") && find("folderField"));
+    QTRY_VERIFY(find("folderField")->isVisible());
+    QVERIFY(!find("remoteUrlField")->isVisible());
+
+    model->setRemote(true);
+    QTRY_VERIFY(find("remoteUrlField")->isVisible());
+    QVERIFY(!find("folderField")->isVisible());
+    QCOMPARE(find("remoteKeyField")->property("echoMode").toInt(), 2);  // TextInput.Password
+    QVERIFY(!find("useRemoteButton")->isEnabled());
+
+    model->setRemoteUrl(QString::fromStdString(server.url()));
+    QMetaObject::invokeMethod(find("testConnectionButton"), "clicked");
+    QTRY_COMPARE_WITH_TIMEOUT(find("connectionText")->property("text").toString(),
+                              QStringLiteral("Connected: the endpoint serves flint-tiny."),
+                              kTimeoutMs);
+    QVERIFY(find("useRemoteButton")->isEnabled());
+    QCOMPARE(find("remoteModelBox")->property("editText").toString(), QStringLiteral("flint-tiny"));
+    QCOMPARE(find("remoteModelBox")->property("count").toInt(), 1);
+  }
+
+  // The app's only engine thread, pointed at an endpoint: a load checks the model name, and a
+  // reply streams from the server with its figures (experts: not available remotely).
+  void theWorkerAnswersThroughTheEndpoint() {
+    flint::testing::ServeProcess server(FLINT_TEST_CLI, {});
+    QThread thread;
+    auto* worker = new flint::ui::EngineWorker;
+    worker->moveToThread(&thread);
+    thread.start();
+    QObject gui;
+    QString loaded, failed, answer;
+    bool residency = false;
+    std::optional<flint::ui::ReplyOutcome> outcome;
+    connect(worker, &flint::ui::EngineWorker::loaded, &gui,
+            [&](quint64, const QString& key, qint64) { loaded = key; });
+    connect(worker, &flint::ui::EngineWorker::loadFailed, &gui,
+            [&](quint64, const QString& why, const QString&) { failed = why; });
+    connect(worker, &flint::ui::EngineWorker::streamed, &gui, [&](const flint::ui::StreamBatch& b) {
+      answer += b.answer;
+      residency = residency || b.residency.has_value();
+    });
+    connect(worker, &flint::ui::EngineWorker::finished, &gui,
+            [&](const flint::ui::ReplyOutcome& o) { outcome = o; });
+    const auto load = [&](const std::string& model, quint64 ticket) {
+      flint::ui::LoadRequest request;
+      request.remote = flint::remote::RemoteEndpoint{server.url(), "", model};
+      request.ticket = ticket;
+      worker->wantLoad(ticket);
+      QMetaObject::invokeMethod(worker, [worker, request] { worker->load(request); });
+    };
+
+    load("nope", 1);
+    QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), kTimeoutMs);
+    QCOMPARE(failed, QStringLiteral("The endpoint could not be used: the endpoint serves "
+                                    "flint-tiny, not 'nope'."));
+    load("flint-tiny", 2);
+    QTRY_VERIFY_WITH_TIMEOUT(!loaded.isEmpty(), kTimeoutMs);
+    QCOMPARE(flint::ui::loadedModelName(loaded), QStringLiteral("flint-tiny"));
+
+    flint::engine::GenerateRequest request;
+    request.messages = {{flint::engine::ChatRole::kUser, "Hello?", ""}};
+    request.sampling.temperature = 0;
+    request.maxTokens = 24;
+    QMetaObject::invokeMethod(worker, [worker, request] { worker->generate(request); });
+    QTRY_VERIFY_WITH_TIMEOUT(outcome.has_value(), kTimeoutMs);
+    QCOMPARE(outcome->error, QString());
+    QVERIFY(!answer.isEmpty());
+    QVERIFY(outcome->stats.generatedTokens > 0);
+    QVERIFY(outcome->stats.decodeTokensPerSecond() > 0);
+    QVERIFY(!outcome->stats.expertTiers);
+    QVERIFY(!residency);
+    QVERIFY(outcome->stats.speculating);  // from the server's /metrics
+
+    thread.quit();
+    thread.wait();
+    delete worker;
+  }
+
  private:
+  void testConnection() {
+    panel_->testConnection();
+    QVERIFY(panel_->testingConnection());
+    QTRY_VERIFY_WITH_TIMEOUT(!panel_->testingConnection(), kTimeoutMs);
+  }
+
   void loadTiny() {
     chat_->setModelDir(tinyDir());
     QTRY_COMPARE_WITH_TIMEOUT(chat_->modelStatus(), QStringLiteral("ready"), kTimeoutMs);

@@ -2,7 +2,8 @@
 # Rebuilds flint-tiny from scratch into resources/models/flint-tiny, as committed: corpus,
 # tokenizer, base model (60 + 24 minutes), DSpark drafter (11 minutes), then the golden fixtures
 # that pin it. About 1 h 40 min on 2 CPU cores. Needs /usr/bin/python3 with python3-torch and a
-# built flint-cli (build/release) for the tokenizer and prompt cross-checks.
+# built flint-cli (build/release) for the tokenizer and prompt cross-checks. The trainers run on
+# CUDA when torch sees a device (their --device auto), else on the CPU.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 py=/usr/bin/python3

@@ -2,13 +2,14 @@
 """Trains flint-tiny from scratch, reproducibly, and writes it in the real checkpoint format.
 
   /usr/bin/python3 tools/flint_tiny/train.py --out resources/models/flint-tiny [--minutes 40]
-                                              [--seed 0] [--work DIR]
+                                              [--seed 0] [--work DIR] [--device auto|cpu|cuda]
 
 Steps: generate the corpus (tasks.py), train the BPE tokenizer (bpe.py) and check its encoder
 against `flint-cli tokenize` when the CLI is built, initialise the weights with the checkpoint
 writer, train them with the PyTorch reference of the forward pass (tools/reference, fp32
 numerics) so what is trained is what the engine runs, then quantize to FP8/FP4 and write the
-folder. Runs on a CUDA device when torch sees one, else on the CPU threads available.
+folder. --device auto (the default) trains on CUDA when torch sees a device, else on the CPU
+threads available; weights.pt and the export are written from CPU copies either way.
 
 The config (FLINT_TINY below) keeps every V4 feature at a size that trains on two cores:
 hidden 256, 4 layers (window, CSA, HCA, CSA), the first hash-routed, 16 routed experts (top 2)
@@ -34,6 +35,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import bpe  # noqa: E402
+import devices  # noqa: E402
 import presets  # noqa: E402
 import tasks  # noqa: E402
 
@@ -123,21 +125,52 @@ def packed_batches(examples, encoder, rng):
             ids, mask = ids[SEQUENCE + 1:], mask[SEQUENCE + 1:]
 
 
-def train(work, examples, encoder, minutes, seed, resume=False, peak_lr=2e-3):
+def trainable(model):
+    """The weights the base trainer learns: every floating tensor (not the tid2eid tables)."""
+    params = {k: t for k, t in model.weights.items() if t.is_floating_point()}
+    for t in params.values():
+        t.requires_grad_(True)
+    return params
+
+
+def optimizer(params, peak_lr):
+    return torch.optim.AdamW(params.values(), lr=peak_lr, betas=(0.9, 0.98), weight_decay=0.01)
+
+
+def train_step(model, params, opt, ids, mask, lr):
+    """One optimizer step on one packed sequence (ids [SEQUENCE+1], mask [SEQUENCE], already on
+    the model's device); returns the loss (a 0-dim tensor, detached)."""
+    for group in opt.param_groups:
+        group["lr"] = lr
+    logits = model.forward(ids[:-1], model.new_cache())
+    losses = torch.nn.functional.cross_entropy(logits, ids[1:], reduction="none")
+    loss = (losses * mask).sum() / mask.sum().clamp(min=1)
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params.values(), 1.0)
+    opt.step()
+    return loss.detach()
+
+
+def cpu_copies(params):
+    """What is saved and exported: detached CPU tensors (the same bytes whatever the device)."""
+    return {k: t.detach().cpu() for k, t in params.items()}
+
+
+def train(work, examples, encoder, minutes, seed, resume=False, peak_lr=2e-3, device="cpu"):
     from model import Model
     torch.manual_seed(seed)
-    model = Model(str(work / "init"), numerics="fp32", dtype=torch.float32)
-    params = {k: t for k, t in model.weights.items() if t.is_floating_point()}
+    model = Model(str(work / "init"), numerics="fp32", dtype=torch.float32, device=device)
+    params = trainable(model)
     if resume:  # continue from the last saved weights (a fresh optimizer, a lower peak)
-        saved = torch.load(work / "weights.pt")
-        for k, t in params.items():
-            t.copy_(saved[k])
+        saved = torch.load(work / "weights.pt", map_location="cpu")
+        with torch.no_grad():
+            for k, t in params.items():
+                t.copy_(saved[k])
         rng_offset = 1
     else:
         rng_offset = 0
-    for t in params.values():
-        t.requires_grad_(True)
-    opt = torch.optim.AdamW(params.values(), lr=peak_lr, betas=(0.9, 0.98), weight_decay=0.01)
+    opt = optimizer(params, peak_lr)
     rng = random.Random(seed + rng_offset)
     batches = packed_batches(examples, encoder, rng)
     start, step, smooth = time.time(), 0, None
@@ -146,25 +179,18 @@ def train(work, examples, encoder, minutes, seed, resume=False, peak_lr=2e-3):
         progress = (time.time() - start) / budget
         warmup = min(1.0, (step + 1) / 100)
         lr = peak_lr * warmup * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
-        for group in opt.param_groups:
-            group["lr"] = lr
         ids, mask = next(batches)
-        logits = model.forward(ids[:-1], model.new_cache())
-        losses = torch.nn.functional.cross_entropy(logits, ids[1:], reduction="none")
-        loss = (losses * mask).sum() / mask.sum().clamp(min=1)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params.values(), 1.0)
-        opt.step()
+        loss = train_step(model, params, opt, ids.to(model.device), mask.to(model.device), lr)
         step += 1
         smooth = loss.item() if smooth is None else 0.98 * smooth + 0.02 * loss.item()
         if step % 50 == 0:
             print(f"step {step} loss {smooth:.3f} lr {lr:.2e} {time.time() - start:.0f}s",
                   flush=True)
         if step % 500 == 0:
-            torch.save({k: t.detach() for k, t in params.items()}, work / "weights.pt")
-    torch.save({k: t.detach() for k, t in params.items()}, work / "weights.pt")
-    return {k: t.detach() for k, t in params.items()}, step
+            torch.save(cpu_copies(params), work / "weights.pt")
+    trained = cpu_copies(params)
+    torch.save(trained, work / "weights.pt")
+    return trained, step
 
 
 def export(work, out, trained, config_fields):
@@ -200,7 +226,9 @@ def main():
     parser.add_argument("--export-only", action="store_true", help="export work/weights.pt")
     parser.add_argument("--resume", action="store_true",
                         help="continue training from work/weights.pt (peak learning rate 6e-4)")
+    devices.add_argument(parser)
     args = parser.parse_args()
+    device = devices.from_args(args)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     args.work.mkdir(parents=True, exist_ok=True)
     examples = corpus(args.seed, 60000)
@@ -209,10 +237,10 @@ def main():
     make_initial_checkpoint(args.work, args.seed)
     check_against_engine(args.work / "init", encoder, texts)
     if args.export_only:
-        trained = torch.load(args.work / "weights.pt")
+        trained = torch.load(args.work / "weights.pt", map_location="cpu")
     else:
         trained, steps = train(args.work, examples, encoder, args.minutes, args.seed, args.resume,
-                               6e-4 if args.resume else 2e-3)
+                               6e-4 if args.resume else 2e-3, device)
         print(f"trained {steps} steps of {SEQUENCE} tokens")
     export(args.work, args.out, trained, {"seed": args.seed})
     print(f"wrote {args.out}")

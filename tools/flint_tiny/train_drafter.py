@@ -3,6 +3,7 @@
 
   /usr/bin/python3 tools/flint_tiny/train_drafter.py [--model resources/models/flint-tiny]
                                                      [--minutes 25] [--seed 0]
+                                                     [--device auto|cpu|cuda]
 
 The base is the exported (FP8/FP4) checkpoint, so the drafter learns the model the engine runs.
 Recipe after deepseek-v4.md §7.8, at flint-tiny's size: 3 stages tapping the last three layers,
@@ -16,6 +17,9 @@ appears inside a block otherwise (the spec's noise id is likewise a token with n
 Then it measures, on held-out questions answered by the target itself: acceptance at
 temperature 0 (drafts equal to the target's greedy tokens) and at 1.0 (expected acceptance
 sum(min(p, q)) per position), and the mean accepted length including the bonus token.
+
+--device auto (the default) runs on CUDA when torch sees a device, else on the CPU; the drafter's
+tensors are written from CPU copies either way.
 """
 
 import argparse
@@ -34,6 +38,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import bpe  # noqa: E402
+import devices  # noqa: E402
 import make_checkpoint  # noqa: E402
 import tasks  # noqa: E402
 from checkpoint import read_safetensors  # noqa: E402
@@ -95,14 +100,16 @@ def sequences(encoder, rng, length):
 
 
 def losses(drafter, ids, rng, anchors=ANCHORS):
+    """ids [length] on the model's device; the anchors are drawn from `rng`."""
     g = drafter.block_size
+    device = ids.device
     with torch.no_grad():  # the target is frozen; main_proj and main_norm are the drafter's
         logits, taps = drafter.taps(ids)
         target = torch.softmax(logits, dim=-1)
     main_x = drafter.project(taps)
-    starts = torch.tensor(sorted(rng.sample(range(1, len(ids) - g), anchors)))
+    starts = torch.tensor(sorted(rng.sample(range(1, len(ids) - g), anchors)), device=device)
     U, y = drafter.blocks(main_x, ids[starts], starts)
-    offsets = starts[:, None] + torch.arange(g)[None, :]
+    offsets = starts[:, None] + torch.arange(g, device=device)[None, :]
     previous, labels = ids[offsets], ids[offsets + 1]
     L = drafter.markov(U, previous)
     p_draft = torch.softmax(L, dim=-1)
@@ -112,22 +119,47 @@ def losses(drafter, ids, rng, anchors=ANCHORS):
     conf = drafter.confidence(y, previous)
     bce = torch.nn.functional.binary_cross_entropy_with_logits(conf, (1 - tv).detach(),
                                                                reduction="none")
-    weight = torch.exp(-torch.arange(g, dtype=torch.float32) / 4)
+    weight = torch.exp(-torch.arange(g, dtype=torch.float32, device=device) / 4)
     loss = ((0.1 * ce + 0.9 * tv + bce) * weight).sum(-1).mean() / weight.sum()
     return loss, tv.detach()
+
+
+def trainable_weights(model):
+    """The drafter's own weights (mtp.*); embeddings, head and the base stay frozen."""
+    trainable = {k: t for k, t in model.weights.items()
+                 if k.startswith("mtp.") and t.is_floating_point()}
+    for t in trainable.values():
+        t.requires_grad_(True)
+    return trainable
+
+
+def optimizer(trainable):
+    return torch.optim.AdamW(trainable.values(), lr=2e-3, betas=(0.9, 0.98), weight_decay=0.01)
+
+
+def train_step(drafter, trainable, opt, ids, rng, lr):
+    """One optimizer step on one sequence (ids on the model's device): (loss, tv), detached."""
+    for group in opt.param_groups:
+        group["lr"] = lr
+    loss, tv = losses(drafter, ids, rng)
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(trainable.values(), 1.0)
+    opt.step()
+    return loss.detach(), tv
 
 
 def greedy_answer(model, prefix_ids, limit=120, eos=1):
     """The target's greedy continuation (ids), by incremental decode."""
     cache = model.new_cache()
-    logits = model.forward(torch.tensor(prefix_ids), cache)
+    logits = model.forward(torch.tensor(prefix_ids, device=model.device), cache)
     out = []
     for _ in range(limit):
         token = int(logits[-1].argmax())
         out.append(token)
         if token == eos:
             break
-        logits = model.forward(torch.tensor([token]), cache)
+        logits = model.forward(torch.tensor([token], device=model.device), cache)
     return out
 
 
@@ -135,6 +167,7 @@ def measure(drafter, encoder, seed, questions=24):
     """Acceptance on the target's own greedy answers to held-out questions."""
     rng = random.Random(seed + 1000)
     g = drafter.block_size
+    device = drafter.model.device
     accepted0, accepted1, anchors = [], [], 0
     per_position = np.zeros(g)
     with torch.no_grad():
@@ -144,11 +177,11 @@ def measure(drafter, encoder, seed, questions=24):
                 e = tasks.sample(rng)
             prefix = encoder.encode(tasks.prompt(e["q"], rng.choice(tasks.MODES)))
             answer = greedy_answer(drafter.model, prefix)
-            ids = torch.tensor(prefix + answer)
+            ids = torch.tensor(prefix + answer, device=device)
             logits, main_x = drafter.target(ids)
             target = torch.softmax(logits, dim=-1)
             # Every committed answer position as an anchor: drafts must reproduce the answer.
-            starts = torch.arange(len(prefix), len(ids) - 1)
+            starts = torch.arange(len(prefix), len(ids) - 1, device=device)
             if len(starts) == 0:
                 continue
             U, _ = drafter.blocks(main_x, ids[starts], starts)
@@ -156,7 +189,8 @@ def measure(drafter, encoder, seed, questions=24):
                 previous, run, alive = int(ids[start]), 0, True
                 survive, expected = 1.0, 0.0
                 for k in range(g):
-                    L = drafter.markov(U[b, k][None, None], torch.tensor([[previous]]))[0, 0]
+                    previous_t = torch.tensor([[previous]], device=device)
+                    L = drafter.markov(U[b, k][None, None], previous_t)[0, 0]
                     pos = start + k
                     if pos + 1 >= len(ids):
                         break
@@ -191,45 +225,40 @@ def main():
     parser.add_argument("--minutes", type=float, default=25)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--measure-only", action="store_true")
+    devices.add_argument(parser)
     args = parser.parse_args()
+    device = devices.from_args(args)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     encoder = bpe.Encoder(json.loads((args.model / "tokenizer.json").read_text()))
 
     if args.measure_only:
-        drafter = Drafter(Model(str(args.model), numerics="fp32", dtype=torch.float32))
+        drafter = Drafter(Model(str(args.model), numerics="fp32", dtype=torch.float32,
+                                device=device))
         print(json.dumps(measure(drafter, encoder, args.seed), indent=1))
         return
 
     config = initialise(args.model, args.work, args.seed)
-    model = Model(str(args.work), numerics="fp32", dtype=torch.float32)
+    model = Model(str(args.work), numerics="fp32", dtype=torch.float32, device=device)
     drafter = Drafter(model)
-    trainable = {k: t for k, t in model.weights.items()
-                 if k.startswith("mtp.") and t.is_floating_point()}
-    for t in trainable.values():
-        t.requires_grad_(True)
-    opt = torch.optim.AdamW(trainable.values(), lr=2e-3, betas=(0.9, 0.98), weight_decay=0.01)
+    trainable = trainable_weights(model)
+    opt = optimizer(trainable)
     data = sequences(encoder, rng, 256)
     start, step, smooth, budget = time.time(), 0, None, args.minutes * 60
     while time.time() - start < budget:
         progress = (time.time() - start) / budget
         lr = 2e-3 * min(1.0, (step + 1) / 50) * (0.1 + 0.45 * (1 + math.cos(math.pi * progress)))
-        for group in opt.param_groups:
-            group["lr"] = lr
-        loss, tv = losses(drafter, next(data), rng)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(trainable.values(), 1.0)
-        opt.step()
+        loss, tv = train_step(drafter, trainable, opt, next(data).to(device), rng, lr)
         step += 1
         smooth = loss.item() if smooth is None else 0.95 * smooth + 0.05 * loss.item()
         if step % 25 == 0:
             print(f"step {step} loss {smooth:.3f} tv(k=1) {float(tv[:, 0].mean()):.3f} "
                   f"{time.time() - start:.0f}s", flush=True)
-    trained = {k: t.detach().double().numpy() for k, t in trainable.items()}
+    trained = {k: t.detach().cpu().double().numpy() for k, t in trainable.items()}
     write_with_drafter(args.model, args.model, config, lambda t: trained[t.name])
     print(f"trained {step} steps; wrote the drafter into {args.model}")
-    drafter = Drafter(Model(str(args.model), numerics="fp32", dtype=torch.float32))
+    drafter = Drafter(Model(str(args.model), numerics="fp32", dtype=torch.float32,
+                            device=device))
     print(json.dumps(measure(drafter, encoder, args.seed), indent=1))
 
 

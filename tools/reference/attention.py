@@ -23,11 +23,12 @@ from rope import RopeTable, apply_rope
 
 
 class AttentionCache:
-    def __init__(self, config, ratio, dtype):
-        self.ring = torch.zeros((config.sliding_window, config.head_dim), dtype=dtype)
+    def __init__(self, config, ratio, dtype, device="cpu"):
+        self.ring = torch.zeros((config.sliding_window, config.head_dim), dtype=dtype,
+                                device=device)
         self.compressor = CompressorState() if ratio else None
-        self.entries = torch.zeros((0, config.head_dim), dtype=dtype)
-        self.indexer = IndexerCache(config.index_head_dim, dtype) if ratio == 4 else None
+        self.entries = torch.zeros((0, config.head_dim), dtype=dtype, device=device)
+        self.indexer = IndexerCache(config.index_head_dim, dtype, device) if ratio == 4 else None
 
 
 def attend_with_sink(q, keys, visible, sink):
@@ -60,8 +61,8 @@ class Attention:
             self.indexer = Indexer(self.prefix + ".indexer", weights, linears, self.rope, config,
                                    numerics)
 
-    def new_cache(self):
-        return AttentionCache(self.config, self.ratio, self.numerics.dtype)
+    def new_cache(self, device="cpu"):
+        return AttentionCache(self.config, self.ratio, self.numerics.dtype, device)
 
     def quantize_kv(self, kv):
         return self.numerics.kv_nope(kv, self.config.nope_dim)
@@ -70,26 +71,27 @@ class Attention:
         """Keys for the window part: the ring's rows of earlier positions, then this chunk's
         rows; with their positions."""
         W = self.config.sliding_window
-        earlier = torch.arange(max(0, start - W), start)
+        earlier = torch.arange(max(0, start - W), start, device=kv.device)
         keys = torch.cat([cache.ring[earlier % W], kv])
-        return keys, torch.cat([earlier, torch.arange(start, start + kv.shape[0])])
+        return keys, torch.cat([earlier, torch.arange(start, start + kv.shape[0],
+                                                       device=kv.device)])
 
     def _compressed_visibility(self, x, qr, start, cos, sin, cache):
         """[S, number of entries] bool: which compressed entries each query uses."""
         S, n = x.shape[0], cache.entries.shape[0]
         if self.ratio == 4:
             selected = self.indexer.select(x, qr, start, cos, sin, cache.indexer)
-            visible = torch.zeros((S, n + 1), dtype=torch.bool)
+            visible = torch.zeros((S, n + 1), dtype=torch.bool, device=x.device)
             visible.scatter_(1, torch.where(selected < 0, n, selected), True)
             return visible[:, :n]
-        usable = (torch.arange(start, start + S) + 1) // self.ratio
-        return torch.arange(n)[None, :] < usable[:, None]
+        usable = (torch.arange(start, start + S, device=x.device) + 1) // self.ratio
+        return torch.arange(n, device=x.device)[None, :] < usable[:, None]
 
     def forward(self, x, start, cache):
         """x [S, d] (normed block input) at positions start.. -> [S, d]."""
         c, p, store, linear = self.config, self.prefix, self.numerics.store, self.linears
         S = x.shape[0]
-        positions = torch.arange(start, start + S)
+        positions = torch.arange(start, start + S, device=x.device)
         cos, sin = self.rope.cos_sin(positions)
 
         qr = rms_norm(linear(p + ".wq_a", x), self.weights[p + ".q_norm.weight"], c.norm_eps,

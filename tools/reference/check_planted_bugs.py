@@ -80,8 +80,8 @@ def _sinkhorn_rows_last(logits, iters, eps):
 def _indexer_ignored(self, x, qr, start, cos, sin, cache):
     """Every usable entry kept, as if the CSA layer were HCA."""
     CORRECT_SELECT(self, x, qr, start, cos, sin, cache)  # still fills the indexer cache
-    usable = (torch.arange(start, start + x.shape[0]) + 1) // 4
-    entry = torch.arange(cache.keys.shape[0])[None, :].expand(x.shape[0], -1)
+    usable = (torch.arange(start, start + x.shape[0], device=x.device) + 1) // 4
+    entry = torch.arange(cache.keys.shape[0], device=x.device)[None, :].expand(x.shape[0], -1)
     return torch.where(entry < usable[:, None], entry, torch.full_like(entry, -1))
 
 

@@ -116,9 +116,10 @@ def _plain_values(dtype, array):
     return torch.from_numpy(array.copy()).to(torch.float64)
 
 
-def load_checkpoint(folder, dtype):
+def load_checkpoint(folder, dtype, device="cpu"):
     """(Config, {name: tensor}, names of the FP8/FP4 weights). Floating tensors come out in
-    `dtype`; I64 ones stay int64. The FP8/FP4 set tells which linears quantize their input
+    `dtype`; I64 ones stay int64; all on `device` (decoded on the CPU, then moved, so the values
+    are the same on every device). The FP8/FP4 set tells which linears quantize their input
     activation in official mode."""
     folder = pathlib.Path(folder)
     config = Config(json.loads((folder / "config.json").read_text()))
@@ -137,6 +138,7 @@ def load_checkpoint(folder, dtype):
             value = dequantize_fp4(array, stored[name[: -len("weight")] + "scale"][1])
         else:
             value = _plain_values(kind, array)
-        weights[name] = value if kind == "I64" else value.to(dtype)
+        value = value if kind == "I64" else value.to(dtype)
+        weights[name] = value.to(device)
     return config, weights, quantized
 

@@ -55,7 +55,7 @@ class Compressor:
         """x [S, d] at positions start..start+S-1 -> the entries completed by these tokens,
         [n, D] in window order."""
         m, D = self.ratio, self.head_dim
-        positions = torch.arange(start, start + x.shape[0])
+        positions = torch.arange(start, start + x.shape[0], device=x.device)
         K = self.linears.unrounded(self.prefix + ".wkv", x)
         G = self.linears.unrounded(self.prefix + ".wgate", x) + self.ape[positions % m]
         if state.pending_k is not None:
@@ -82,6 +82,6 @@ class Compressor:
             return x.new_zeros((0, D))
         E = rms_norm(torch.stack(entries), self.norm, self.config.norm_eps, self.numerics)
         cos, sin = self.rope_table.cos_sin(
-            (first_window + torch.arange(len(entries))) * m)
+            (first_window + torch.arange(len(entries), device=x.device)) * m)
         E = self.numerics.store(apply_rope(E, cos, sin, self.config.rope_dim))
         return self.finish(E)

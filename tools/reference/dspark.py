@@ -52,7 +52,7 @@ class Drafter:
         """Backbone prefill of `ids` from position 0: (logits [S, V], taps [S, stages * d]), the
         taps being the outputs of the target layers, averaged over the residual streams."""
         c, w, n = self.config, self.weights, self.numerics
-        ids = torch.as_tensor(ids, dtype=torch.int64)
+        ids = torch.as_tensor(ids, dtype=torch.int64, device=self.model.device)
         cache = self.model.new_cache()
         X = w["embed.weight"][ids][:, None, :].expand(-1, c.hc_mult, -1)
         taps = []
@@ -109,16 +109,17 @@ class Drafter:
         within the window) are the context. main_x [T, d] covers target positions 0..T-1.
         Returns base logits U [B, γ, V] and the pre-norm hidden y [B, γ, d]."""
         c, w, n, g = self.config, self.weights, self.numerics, self.block_size
-        starts = torch.as_tensor(starts, dtype=torch.int64)
-        anchors = torch.as_tensor(anchors, dtype=torch.int64)
+        device = main_x.device
+        starts = torch.as_tensor(starts, dtype=torch.int64, device=device)
+        anchors = torch.as_tensor(anchors, dtype=torch.int64, device=device)
         B = starts.shape[0]
         T = main_x.shape[0] if context_length is None else context_length
-        ids = torch.full((B, g), self.noise_id, dtype=torch.int64)
+        ids = torch.full((B, g), self.noise_id, dtype=torch.int64, device=device)
         ids[:, 0] = anchors
         ids = ids.reshape(-1)
-        positions = (starts[:, None] + torch.arange(g)[None, :]).reshape(-1)
-        block_of = torch.arange(B).repeat_interleave(g)
-        context = torch.arange(T)
+        positions = (starts[:, None] + torch.arange(g, device=device)[None, :]).reshape(-1)
+        block_of = torch.arange(B, device=device).repeat_interleave(g)
+        context = torch.arange(T, device=device)
         start_of = starts.repeat_interleave(g)
         visible_context = ((context[None, :] < start_of[:, None])
                            & (context[None, :] >= start_of[:, None] - c.sliding_window))
@@ -147,12 +148,14 @@ class Drafter:
         last = f"mtp.{self.stages - 1}.markov_head."
         w1 = self.weights[last + "markov_w1.weight"]
         w2 = self.weights[last + "markov_w2.weight"]
+        previous = torch.as_tensor(previous, dtype=torch.int64, device=w1.device)
         return U + w1[previous] @ w2.T
 
     def confidence(self, y, previous):
         last = f"mtp.{self.stages - 1}."
         w1 = self.weights[last + "markov_head.markov_w1.weight"]
         proj = self.weights[last + "confidence_head.proj.weight"]
+        previous = torch.as_tensor(previous, dtype=torch.int64, device=w1.device)
         return (torch.cat([y, w1[previous]], dim=-1) @ proj.T)[..., 0]
 
     def draft_greedy(self, main_x, anchor, start):
@@ -161,10 +164,10 @@ class Drafter:
         U, y = self.blocks(main_x, [anchor], [start], context_length=start)
         previous, drafts, corrected = anchor, [], []
         for k in range(self.block_size):
-            L = self.markov(U[:, k], torch.tensor([previous]))[0]
+            L = self.markov(U[:, k], torch.tensor([previous], device=U.device))[0]
             corrected.append(L)
             drafts.append(int(L.argmax()))
             previous = drafts[-1]
-        prev = torch.tensor([[anchor] + drafts[:-1]])
+        prev = torch.tensor([[anchor] + drafts[:-1]], device=U.device)
         conf = self.confidence(y, prev)[0]
         return drafts, torch.stack(corrected), conf

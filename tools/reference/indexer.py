@@ -26,9 +26,9 @@ def hadamard_matrix(n, dtype):
 
 
 class IndexerCache:
-    def __init__(self, index_head_dim, dtype):
+    def __init__(self, index_head_dim, dtype, device="cpu"):
         self.compressor = CompressorState()
-        self.keys = torch.zeros((0, index_head_dim), dtype=dtype)
+        self.keys = torch.zeros((0, index_head_dim), dtype=dtype, device=device)
 
 
 class Indexer:
@@ -39,7 +39,8 @@ class Indexer:
         self.linears = linears
         self.rope_table = rope_table
         self.n_heads, self.head_dim = config.index_n_heads, config.index_head_dim
-        self.hadamard = hadamard_matrix(self.head_dim, numerics.dtype)
+        self.hadamard = hadamard_matrix(self.head_dim, numerics.dtype).to(
+            weights[prefix + ".wq_b.weight"].device)
         self.compressor = Compressor(prefix + ".compressor", 4, self.head_dim, weights, linears,
                                      rope_table, config, numerics, self.rotate_and_quantize)
 
@@ -62,8 +63,8 @@ class Indexer:
         head_weights = head_weights * (self.head_dim ** -0.5 * self.n_heads ** -0.5)
         per_head = torch.relu(torch.einsum("shd,nd->shn", qi, cache.keys))
         scores = self.numerics.store((head_weights[:, :, None] * per_head).sum(dim=1))
-        usable = (torch.arange(start, start + S) + 1) // 4
-        entry = torch.arange(cache.keys.shape[0])
+        usable = (torch.arange(start, start + S, device=x.device) + 1) // 4
+        entry = torch.arange(cache.keys.shape[0], device=x.device)
         scores = scores.masked_fill(entry[None, :] >= usable[:, None], float("-inf"))
         k = min(self.config.index_topk, cache.keys.shape[0])
         order = ops.top_k(scores, k)

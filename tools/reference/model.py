@@ -1,12 +1,16 @@
 """The DeepSeek-V4 backbone forward (deepseek-v4.md §3): embed, N residual streams through the
 blocks (mHC around attention and MoE), hc_head, final norm, fp32 head. Batch of one sequence.
 
-  model = Model(folder, numerics="fp32" | "official", dtype=torch.float32 | torch.float64)
+  model = Model(folder, numerics="fp32" | "official", dtype=torch.float32 | torch.float64,
+                device="cpu" | "cuda" | ...)
   cache = model.new_cache()
   logits = model.forward(ids, cache)     # ids [S] at positions cache.length.. -> logits [S, V]
 
 One forward of a whole prompt is a prefill; further calls continue from the cache (one token per
 call is decode). The drafter stages (mtp.*) are not run: the logits are the backbone's.
+
+Every tensor lives on the model's device: the weights, the caches, and whatever the modules
+create on the way (positions, masks), which takes the device of the tensors it works with.
 """
 
 import torch
@@ -50,19 +54,20 @@ class Block:
 
 
 class Model:
-    def __init__(self, folder, numerics="fp32", dtype=torch.float32):
+    def __init__(self, folder, numerics="fp32", dtype=torch.float32, device="cpu"):
         self.numerics = Numerics(numerics, dtype)
-        self.config, self.weights, quantized = load_checkpoint(folder, dtype)
+        self.device = torch.device(device)
+        self.config, self.weights, quantized = load_checkpoint(folder, dtype, self.device)
         linears = Linears(self.weights, quantized, self.numerics)
         self.blocks = [Block(i, self.weights, linears, self.config, self.numerics)
                        for i in range(self.config.n_layers)]
 
     def new_cache(self):
-        return Cache([block.attention.new_cache() for block in self.blocks])
+        return Cache([block.attention.new_cache(self.device) for block in self.blocks])
 
     def forward(self, ids, cache):
         c, w, n = self.config, self.weights, self.numerics
-        ids = torch.as_tensor(ids, dtype=torch.int64)
+        ids = torch.as_tensor(ids, dtype=torch.int64, device=self.device)
         start = cache.length
         X = w["embed.weight"][ids][:, None, :].expand(-1, c.hc_mult, -1)
         for block, layer_cache in zip(self.blocks, cache.layers):

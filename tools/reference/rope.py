@@ -5,7 +5,9 @@ pos * f_i. Two tables: pure-window layers use rope_theta as is; compressed layer
 compress_rope_theta with YaRN frequency interpolation, and no attention/mscale factor.
 
 Angles and their cos/sin are computed in float64 and then rounded to the compute dtype, so an
-engine that does the same (pow, multiply, cos, sin in double) gets identical tables.
+engine that does the same (pow, multiply, cos, sin in double) gets identical tables. They are
+computed on the CPU whatever the device of the positions, then moved there, so a GPU run uses
+the same tables as a CPU one.
 """
 
 import math
@@ -46,9 +48,10 @@ class RopeTable:
         self.dtype = dtype
 
     def cos_sin(self, positions):
-        """cos and sin of pos * f_i, [len(positions), rope_dim/2]."""
-        angles = positions.to(torch.float64)[:, None] * self.freqs[None, :]
-        return torch.cos(angles).to(self.dtype), torch.sin(angles).to(self.dtype)
+        """cos and sin of pos * f_i, [len(positions), rope_dim/2], on the positions' device."""
+        angles = positions.to("cpu", torch.float64)[:, None] * self.freqs[None, :]
+        return (torch.cos(angles).to(self.dtype).to(positions.device),
+                torch.sin(angles).to(self.dtype).to(positions.device))
 
 
 def apply_rope(x, cos, sin, rope_dim, conjugate=False):

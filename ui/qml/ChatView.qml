@@ -10,17 +10,46 @@ Pane {
     property bool busy: false
     property string modelName: "flint-tiny"
     property string error: ""
+    // Above the answer: the passages it was given when the documents did not fit whole.
+    property string documentNote: ""
 
     signal copyRequested(string text)
     signal regenerateRequested(var messageId)
     signal editRequested(var messageId, string text)
     signal siblingRequested(var messageId, int step)
+    // Files dropped on the chat, to attach.
+    signal filesDropped(var urls)
+
+    DropArea {
+        anchors.fill: parent
+        keys: ["text/uri-list"]
+        onDropped: (drop) => {
+            root.filesDropped(drop.urls)
+            drop.accept(Qt.CopyAction)
+        }
+    }
+
+    Label {
+        id: documentNoteLabel
+        objectName: "documentNote"
+        visible: root.documentNote !== ""
+        anchors.left: parent.left
+        anchors.right: parent.right
+        anchors.top: parent.top
+        anchors.margins: 8
+        anchors.leftMargin: 16
+        text: root.documentNote
+        wrapMode: Text.Wrap
+        color: palette.placeholderText
+        font.pixelSize: 12
+    }
 
     ListView {
         id: list
         objectName: "messageList"
         anchors.fill: parent
         anchors.margins: 16
+        anchors.topMargin: documentNoteLabel.visible ? documentNoteLabel.height + 16 : 16
         anchors.bottomMargin: errorBanner.visible ? errorBanner.height + 24 : 16
         clip: true
         spacing: 12

@@ -88,11 +88,22 @@ Pane {
             objectName: "contextBar"
             Layout.fillWidth: true
             visible: root.contextMeter !== null && root.contextMeter.ready
-            used: root.contextMeter ? root.contextMeter.used : 0
+            // The attached documents are part of the prompt before the typed text.
+            used: root.contextMeter ? root.contextMeter.used + root.contextMeter.documentTokens : 0
             typed: root.contextMeter ? root.contextMeter.typed : 0
             max: root.contextMeter ? root.contextMeter.max : 0
             nearLimit: root.contextMeter ? root.contextMeter.nearLimit : false
             overLimit: root.contextMeter ? root.contextMeter.overLimit : false
+        }
+
+        Label {
+            objectName: "documentBudgetNote"
+            Layout.fillWidth: true
+            visible: text !== ""
+            text: root.contextMeter ? root.contextMeter.documentNote : ""
+            color: root.contextMeter && !root.contextMeter.fitsWhole ? "darkorange" : palette.placeholderText
+            font.pixelSize: 11
+            elide: Text.ElideRight
         }
     }
 }

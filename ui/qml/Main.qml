@@ -54,6 +54,15 @@ ApplicationWindow {
         controller: chat
     }
 
+    // First start: offer the workstation setup until a plan is saved or the user skips it.
+    SetupModel { id: setupModel }
+    SetupDialog {
+        id: setupDialog
+        setup: setupModel
+        onModelChosen: folder => chat.loadModel(folder)
+    }
+    Component.onCompleted: if (setupModel.needed) setupDialog.open()
+
     // The chat: the user's database and the bundled model unless told otherwise.
     ChatController {
         id: chat
@@ -68,6 +77,7 @@ ApplicationWindow {
         messages: chat.messages
         mode: chat.mode
         text: composer.text
+        documentTokens: chat.documents.documentTokens
     }
 
     // The conversation list reads the same database through its own connection.
@@ -162,6 +172,15 @@ ApplicationWindow {
                 onRegenerateRequested: (messageId) => chat.regenerate(messageId)
                 onEditRequested: (messageId, text) => chat.editAndResend(messageId, text)
                 onSiblingRequested: (messageId, step) => chat.showSibling(messageId, step)
+                documentNote: chat.documentNote
+                onFilesDropped: (urls) => chat.documents.addUrls(urls)
+            }
+
+            DocumentBar {
+                objectName: "documentBar"
+                Layout.fillWidth: true
+                Layout.topMargin: 6
+                controller: chat
             }
 
             Composer {

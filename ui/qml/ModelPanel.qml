@@ -4,7 +4,8 @@ import QtQuick.Layouts
 import Flint
 
 // The model: its folder (checked as it is typed), the memory plan on this machine, the host
-// budget for the routed experts, and the load with its phase and a cancel button.
+// budget for the routed experts, and the load with its phase and a cancel button; or a remote
+// OpenAI-compatible endpoint (URL, API key, model name) with a connection test in words.
 Dialog {
     id: panel
     objectName: "modelPanel"
@@ -17,6 +18,8 @@ Dialog {
     standardButtons: Dialog.Close
 
     readonly property bool loading: controller.modelStatus === "loading"
+    // The panel's model by a name a ComboBox's own `model` property cannot shadow.
+    readonly property ModelPanelModel entry: model
 
     ModelPanelModel {
         id: model
@@ -34,9 +37,87 @@ Dialog {
                                                      : qsTr("No model is in use.")
         }
 
-        Label { text: qsTr("Model folder") }
+        RowLayout {
+            RadioButton {
+                objectName: "folderEntry"
+                text: qsTr("Model folder")
+                checked: !model.remote
+                onToggled: model.remote = !checked
+            }
+            RadioButton {
+                objectName: "remoteEntry"
+                text: qsTr("Remote endpoint")
+                checked: model.remote
+                onToggled: model.remote = checked
+            }
+        }
+
+        GridLayout {
+            Layout.fillWidth: true
+            visible: model.remote
+            columns: 2
+            Label { text: qsTr("URL") }
+            TextField {
+                objectName: "remoteUrlField"
+                Layout.fillWidth: true
+                placeholderText: "http://gpu-box:8000/v1"
+                text: model.remoteUrl
+                selectByMouse: true
+                onEditingFinished: model.remoteUrl = text
+            }
+            Label { text: qsTr("API key") }
+            TextField {
+                objectName: "remoteKeyField"
+                Layout.fillWidth: true
+                placeholderText: qsTr("none")
+                echoMode: TextInput.Password
+                text: model.remoteApiKey
+                onEditingFinished: model.remoteApiKey = text
+            }
+            Label { text: qsTr("Model") }
+            ComboBox {
+                objectName: "remoteModelBox"
+                Layout.fillWidth: true
+                editable: true
+                model: panel.entry.remoteModels
+                editText: panel.entry.remoteModel
+                onAccepted: panel.entry.remoteModel = editText
+                onActivated: panel.entry.remoteModel = currentText
+            }
+            Button {
+                objectName: "testConnectionButton"
+                text: qsTr("Test connection")
+                enabled: !model.testingConnection
+                onClicked: model.testConnection()
+            }
+            Button {
+                objectName: "useRemoteButton"
+                text: qsTr("Use this endpoint")
+                enabled: model.connectionOk && !panel.loading
+                onClicked: model.useRemote()
+            }
+            Label {
+                objectName: "connectionText"
+                Layout.columnSpan: 2
+                Layout.fillWidth: true
+                visible: text.length > 0
+                text: model.connectionText
+                color: model.connectionOk || model.testingConnection ? palette.text : "firebrick"
+                wrapMode: Text.Wrap
+            }
+            Label {
+                Layout.columnSpan: 2
+                Layout.fillWidth: true
+                text: qsTr("The key is kept in Flint's local database as plain text.")
+                color: palette.placeholderText
+                wrapMode: Text.Wrap
+            }
+        }
+
+        Label { text: qsTr("Model folder"); visible: !model.remote }
         RowLayout {
             Layout.fillWidth: true
+            visible: !model.remote
             TextField {
                 id: folderField
                 objectName: "folderField"
@@ -56,7 +137,7 @@ Dialog {
         Label {
             objectName: "folderError"
             Layout.fillWidth: true
-            visible: text.length > 0
+            visible: text.length > 0 && !model.remote
             text: model.error
             color: "firebrick"
             wrapMode: Text.Wrap
@@ -85,18 +166,18 @@ Dialog {
         Label {
             objectName: "planText"
             Layout.fillWidth: true
-            visible: model.valid
+            visible: model.valid && !model.remote
             text: model.planText
             wrapMode: Text.Wrap
         }
 
         Label {
-            visible: model.valid
+            visible: model.valid && !model.remote
             text: qsTr("Routed experts kept in RAM")
         }
         RowLayout {
             Layout.fillWidth: true
-            visible: model.valid
+            visible: model.valid && !model.remote
             Slider {
                 id: budget
                 objectName: "budgetSlider"

@@ -68,5 +68,21 @@ TEST(InspectCommand, UnknownOptionIsAUsageError) {
   EXPECT_EQ(run({"inspect", "--modle", "x"}).status, 2);
 }
 
+TEST(InspectCommand, ContextMeasuresTheKvCacheByLayerKindAgainstTheFormula) {
+  const auto result = run({"inspect", "--model", generatedCheckpoint("small_dspark").string(),
+                           "--context", "100", "--json"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  const auto kv = nlohmann::json::parse(result.out).at("kv_at_context");
+  EXPECT_EQ(kv["tokens"], 100);
+  EXPECT_TRUE(kv["matches_formula"].get<bool>());
+  for (const char* part : {"window", "compressor_state", "csa", "indexer", "hca"})
+    EXPECT_EQ(kv[part]["measured_bytes"], kv[part]["formula_bytes"]) << part;
+  EXPECT_GT(kv["csa"]["measured_bytes"].get<std::size_t>(), 0u);
+  const auto text =
+      run({"inspect", "--model", generatedCheckpoint("small_dspark").string(), "--context", "100"});
+  EXPECT_NE(text.out.find("every part matches the formula"), std::string::npos) << text.out;
+  EXPECT_EQ(run({"inspect", "--context", "0"}).status, 2);
+}
+
 }  // namespace
 }  // namespace flint::cli

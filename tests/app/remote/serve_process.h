@@ -1,0 +1,66 @@
+#pragma once
+// One `flint-cli serve --port 0 ...` process on loopback for tests that need a real protocol
+// peer; it prints its address first, which gives the port. Stopped with SIGINT.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace flint::testing {
+
+class ServeProcess {
+ public:
+  ServeProcess(const std::string& cli, std::vector<std::string> extra) {
+    std::signal(SIGPIPE, SIG_IGN);  // a test may write to a server that already answered
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[1], STDOUT_FILENO);
+      close(fds[0]);
+      close(fds[1]);
+      std::vector<std::string> args = {cli, "serve", "--port", "0"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    out_ = fdopen(fds[0], "r");
+    char line[512] = {};
+    if (!fgets(line, sizeof line, out_)) throw std::runtime_error("the server printed nothing");
+    const std::string text = line;
+    port_ = std::stoi(text.substr(text.rfind(':') + 1));
+  }
+  ~ServeProcess() {
+    if (pid_ > 0) stop();
+    if (out_) fclose(out_);
+  }
+  // SIGINT, which must end it cleanly; returns the exit status.
+  int stop() {
+    kill(pid_, SIGINT);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  ServeProcess(const ServeProcess&) = delete;
+  ServeProcess& operator=(const ServeProcess&) = delete;
+
+  int port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+  int port_ = 0;
+};
+
+}  // namespace flint::testing

@@ -1,0 +1,329 @@
+// Documents in the chat: the DocumentListModel imports a file on its own thread with progress,
+// refuses a binary one in a sentence and stops when cancelled; the ContextMeter says whether
+// documents fit whole; and the ChatController's questions over them carry them to flint-tiny,
+// whole when they fit and as cited passages when they do not.
+#include "app/store/conversation_service.h"
+#include "app/store/documents.h"
+#include "tests/ui/greedy_database.h"
+#include "tests/ui/window_probe.h"
+#include "ui/chat_controller.h"
+#include "ui/context_meter.h"
+#include "ui/document_list_model.h"
+
+#include <QFile>
+#include <QQuickItem>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+using flint::ui::ChatController;
+using flint::ui::ContextMeter;
+using flint::ui::DocumentListModel;
+namespace store = flint::store;
+
+namespace {
+
+constexpr int kTimeoutMs = 120000;
+
+void writeFile(const QString& path, const QByteArray& bytes) {
+  QFile file(path);
+  QVERIFY(file.open(QIODevice::WriteOnly));
+  QCOMPARE(file.write(bytes), bytes.size());
+}
+
+// Prose of `paragraphs` paragraphs, each about its own numbered topic.
+QByteArray prose(int paragraphs) {
+  QByteArray text;
+  for (int i = 0; i < paragraphs; ++i)
+    text += QByteArray("Paragraph ") + QByteArray::number(i) +
+            " describes the garden of house number " + QByteArray::number(i * 7) +
+            ", where the roses grow beside a stone wall and the bees visit every morning.\n\n";
+  return text;
+}
+
+// Repeater delegates are items of the scene, not QObject children: walk the items.
+QQuickItem* findItem(QQuickItem* root, const QString& name) {
+  for (QQuickItem* child : root->childItems()) {
+    if (child->objectName() == name) return child;
+    if (QQuickItem* found = findItem(child, name)) return found;
+  }
+  return nullptr;
+}
+
+qint64 statOf(const store::Message& message, const char* name) {
+  return message.stats.value(name, qint64(-1));
+}
+
+}  // namespace
+
+class DocumentListModelTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void init() {
+    QVERIFY(dir_.isValid());
+    dbPath_ = dir_.path() + "/chat.db";
+    flint::ui::testing::createGreedyDatabase(dbPath_, 8);
+    store::ConversationService service(dbPath_.toStdString());
+    conversation_ = service.create("Documents", "flint-tiny");
+  }
+
+  void importsATextFileOffTheGuiThreadWithProgress() {
+    DocumentListModel model;
+    readyModel(model);
+    const QString file = dir_.path() + "/garden.md";
+    writeFile(file, prose(400));
+    std::vector<double> progress;
+    connect(&model, &DocumentListModel::progressChanged, this,
+            [&] { progress.push_back(model.progress()); });
+    QSignalSpy finished(&model, &DocumentListModel::importFinished);
+
+    model.add(QUrl::fromLocalFile(file).toString());
+    // add() returned before the file was read: the import runs on another thread.
+    QVERIFY(model.importing());
+    QCOMPARE(model.importingName(), QStringLiteral("garden.md"));
+    QCOMPARE(model.count(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+
+    QVERIFY(!model.importing());
+    QCOMPARE(model.error(), QString());
+    QCOMPARE(model.count(), 1);
+    const qint64 id = finished.at(0).at(0).toLongLong();
+    QVERIFY(id > 0);
+    const QModelIndex row = model.index(0);
+    QCOMPARE(row.data(DocumentListModel::DocumentIdRole).toLongLong(), id);
+    QCOMPARE(row.data(DocumentListModel::NameRole).toString(), QStringLiteral("garden.md"));
+    QCOMPARE(row.data(DocumentListModel::FormatRole).toString(), QStringLiteral("text/markdown"));
+    QCOMPARE(row.data(DocumentListModel::ByteSizeRole).toLongLong(), QFileInfo(file).size());
+    const qint64 tokens = row.data(DocumentListModel::TokenCountRole).toLongLong();
+    QVERIFY(tokens > 1000);
+    // The document's block in the prompt: its text and the delimiters with its title.
+    QVERIFY(model.documentTokens() > tokens);
+
+    // Progress rose through values between 0 and 1 and ended at 1.
+    QVERIFY(std::is_sorted(progress.begin(), progress.end()));
+    QVERIFY(std::any_of(progress.begin(), progress.end(), [](double p) { return p > 0 && p < 1; }));
+    QCOMPARE(progress.back(), 1.0);
+
+    // It is in the store, attached to the conversation, with its chunks.
+    store::Database db = store::Database::open(dbPath_.toStdString());
+    const std::vector<store::Document> stored = store::listDocuments(db, conversation_);
+    QCOMPARE(stored.size(), std::size_t(1));
+    QCOMPARE(stored[0].id, id);
+    QVERIFY(!store::searchChunks(db, id, "roses", 3).empty());
+
+    model.remove(id);
+    QCOMPARE(model.count(), 0);
+    QCOMPARE(model.documentTokens(), 0);
+    QVERIFY(store::listDocuments(db, conversation_).empty());
+  }
+
+  void refusesABinaryFileInASentence() {
+    DocumentListModel model;
+    readyModel(model);
+    const QString file = dir_.path() + "/data.txt";
+    QByteArray bytes(4096, '\0');
+    for (int i = 0; i < bytes.size(); i += 3) bytes[i] = char(i % 251);
+    writeFile(file, bytes);
+    QSignalSpy finished(&model, &DocumentListModel::importFinished);
+
+    model.add(file);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+    QCOMPARE(finished.at(0).at(0).toLongLong(), 0);
+    QCOMPARE(model.count(), 0);
+    QVERIFY2(model.error().contains("data.txt") && model.error().contains("does not hold text") &&
+                 model.error().endsWith('.'),
+             qPrintable(model.error()));
+  }
+
+  void cancelStopsTheImportAndStoresNothing() {
+    DocumentListModel model;
+    readyModel(model);
+    const QString file = dir_.path() + "/long.txt";
+    writeFile(file, prose(40000));
+    QSignalSpy finished(&model, &DocumentListModel::importFinished);
+
+    model.add(file);
+    QVERIFY(model.importing());
+    model.cancel();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+    QCOMPARE(finished.at(0).at(0).toLongLong(), 0);
+    QCOMPARE(model.error(), QString());
+    QCOMPARE(model.count(), 0);
+    QVERIFY(!model.importing());
+    QCOMPARE(model.progress(), 0.0);
+    store::Database db = store::Database::open(dbPath_.toStdString());
+    QVERIFY(store::listDocuments(db, conversation_).empty());
+  }
+
+  void withoutAConversationItAsksForOne() {
+    DocumentListModel model;
+    model.setDatabasePath(dbPath_);
+    model.setModelDir(FLINT_TINY_DIR);
+    QSignalSpy needed(&model, &DocumentListModel::conversationNeeded);
+    model.add(dir_.path() + "/notes.txt");
+    QCOMPARE(needed.count(), 1);
+    QCOMPARE(needed.at(0).at(0).toString(), QStringLiteral("notes.txt"));
+    QVERIFY(!model.importing());
+    QVERIFY2(model.error().startsWith("Start a conversation"), qPrintable(model.error()));
+  }
+
+  void theMeterSaysWhetherDocumentsFitWhole() {
+    ContextMeter meter;
+    meter.setModelDir(FLINT_TINY_DIR);
+    QTRY_VERIFY_WITH_TIMEOUT(meter.ready(), kTimeoutMs);
+    QVERIFY(meter.fitsWhole());
+    QCOMPARE(meter.documentNote(), QString());
+
+    meter.setDocumentTokens(1500);
+    QVERIFY(meter.fitsWhole());
+    QCOMPARE(meter.total(), meter.used() + 1500);
+    QVERIFY2(meter.documentNote().startsWith("The documents take"),
+             qPrintable(meter.documentNote()));
+
+    // flint-tiny reads 4,096 tokens, a quarter of them kept for the answer.
+    meter.setDocumentTokens(3500);
+    QVERIFY(!meter.fitsWhole());
+    QCOMPARE(meter.documentNote(),
+             QStringLiteral("Too long to read whole: the best passages will be used."));
+  }
+
+  void aQuestionCarriesTheDocumentWholeAndFollowUpsReuseIt() {
+    ChatController chat;
+    loadedChat(chat);
+    const QString file = dir_.path() + "/cat.txt";
+    writeFile(file, "The lighthouse keeper has a ginger cat named Marmalade.\n\n" + prose(20));
+
+    // Attaching to a blank chat starts a conversation named after the file.
+    QSignalSpy finished(chat.documents(), &DocumentListModel::importFinished);
+    chat.documents()->add(file);
+    QVERIFY(chat.conversationId() > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+    QCOMPARE(chat.documents()->count(), 1);
+    const qint64 documentTokens =
+        chat.documents()->index(0).data(DocumentListModel::TokenCountRole).toLongLong();
+
+    chat.send("What is the cat called?");
+    QTRY_VERIFY_WITH_TIMEOUT(!chat.busy(), kTimeoutMs);
+    QCOMPARE(chat.error(), QString());
+    QCOMPARE(chat.documentNote(), QString());  // whole, so nothing is cited
+    chat.send("And who owns it?");
+    QTRY_VERIFY_WITH_TIMEOUT(!chat.busy(), kTimeoutMs);
+    QCOMPARE(chat.error(), QString());
+
+    store::ConversationService service(dbPath_.toStdString());
+    const std::vector<store::PathEntry> branch = service.shownBranch(chat.conversationId());
+    QCOMPARE(branch.size(), std::size_t(4));
+    // The store keeps the user's words; the prompt carried the document's block as well.
+    QCOMPARE(QString::fromStdString(branch[0].message.content),
+             QStringLiteral("What is the cat called?"));
+    QVERIFY2(statOf(branch[1].message, "prompt_tokens") > documentTokens,
+             qPrintable(QString::fromStdString(branch[1].message.stats.dump())));
+    // The follow-up's prompt starts with the same document turn, so the session reuses it
+    // (prompt_tokens counts only what was read anew).
+    QVERIFY2(statOf(branch[3].message, "reused_tokens") > documentTokens,
+             qPrintable(QString::fromStdString(branch[3].message.stats.dump())));
+  }
+
+  void aQuestionOverALongDocumentCitesItsPassages() {
+    ChatController chat;
+    loadedChat(chat);
+    const QString file = dir_.path() + "/harbour.txt";
+    writeFile(file, prose(150) + "The harbour code is 4471 and the harbour master keeps it.\n\n" +
+                        prose(150));
+    QSignalSpy finished(chat.documents(), &DocumentListModel::importFinished);
+    chat.documents()->add(file);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+    QVERIFY(chat.documents()->documentTokens() > 4096);
+
+    chat.send("What is the harbour code?");
+    QVERIFY2(chat.documentNote().startsWith("Retrieval used: [harbour.txt, passage "),
+             qPrintable(chat.documentNote()));
+    QTRY_VERIFY_WITH_TIMEOUT(!chat.busy(), kTimeoutMs);
+    QCOMPARE(chat.error(), QString());
+    store::ConversationService service(dbPath_.toStdString());
+    const std::vector<store::PathEntry> branch = service.shownBranch(chat.conversationId());
+    QCOMPARE(branch.size(), std::size_t(2));
+    // The passages fit the context where the whole document would not.
+    const qint64 prompt = statOf(branch[1].message, "prompt_tokens");
+    QVERIFY2(prompt > 500 && prompt < 4096,
+             qPrintable(QString::fromStdString(branch[1].message.stats.dump())));
+  }
+
+  void theWindowAttachesTypedAndDroppedFilesAndShowsTheirCost() {
+    QQmlApplicationEngine engine;
+    QQuickWindow* window = flint::ui::testing::openMainWindow(engine);
+    QVERIFY(window);
+    auto* chat = window->findChild<ChatController*>("chatController");
+    QVERIFY(chat);
+    loadedChat(*chat);
+    const QString file = dir_.path() + "/garden.txt";
+    writeFile(file, prose(20));
+    QSignalSpy finished(chat->documents(), &DocumentListModel::importFinished);
+
+    // A path typed into the bar's field.
+    auto* field = findItem(window->contentItem(), "attachPathField");
+    auto* attach = findItem(window->contentItem(), "attachConfirmButton");
+    QVERIFY(field && attach);
+    field->setProperty("text", file);
+    QVERIFY(QMetaObject::invokeMethod(attach, "clicked"));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+    QCOMPARE(chat->documents()->count(), 1);
+    QCOMPARE(field->property("text").toString(), QString());
+
+    auto* chip = findItem(window->contentItem(), "documentChip");
+    QVERIFY(chip);
+    QTRY_VERIFY(chip->isVisible() && chip->width() > 0);
+    auto* note = window->findChild<QQuickItem*>("documentBudgetNote");
+    QVERIFY(note);
+    QTRY_VERIFY(note->isVisible());
+    QVERIFY2(note->property("text").toString().startsWith("The documents take"),
+             qPrintable(note->property("text").toString()));
+    const QImage shot = window->grabWindow();
+    const QRectF area = chip->mapRectToScene(QRectF(0, 0, chip->width(), chip->height()));
+    QVERIFY(flint::ui::testing::distinctColours(shot, area.toRect()) > 2);
+
+    // Files dropped on the chat, one import after the other.
+    const QString second = dir_.path() + "/second.md";
+    const QString third = dir_.path() + "/third.txt";
+    writeFile(second, prose(3));
+    writeFile(third, prose(4));
+    auto* chatArea = findItem(window->contentItem(), "chatArea");
+    QVERIFY(chatArea);
+    const QList<QUrl> dropped = {QUrl::fromLocalFile(second), QUrl::fromLocalFile(third)};
+    QVERIFY(QMetaObject::invokeMethod(chatArea, "filesDropped",
+                                      Q_ARG(QVariant, QVariant::fromValue(dropped))));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, kTimeoutMs);
+    QCOMPARE(chat->documents()->count(), 3);
+    QCOMPARE(chat->documents()->index(2).data(DocumentListModel::NameRole).toString(),
+             QStringLiteral("third.txt"));
+  }
+
+ private:
+  // The model on the test's conversation, once it has read flint-tiny's tokenizer.
+  void readyModel(DocumentListModel& model) {
+    model.setDatabasePath(dbPath_);
+    model.setConversationId(conversation_);
+    model.setModelDir(FLINT_TINY_DIR);
+    QTRY_VERIFY_WITH_TIMEOUT(model.tokenizer() != nullptr, kTimeoutMs);
+    QCOMPARE(model.contextLength(), std::int64_t(4096));
+  }
+
+  void loadedChat(ChatController& chat) {
+    chat.setDatabasePath(dbPath_);
+    chat.setModelDir(FLINT_TINY_DIR);
+    QTRY_COMPARE_WITH_TIMEOUT(chat.modelStatus(), QStringLiteral("ready"), kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(chat.documents()->tokenizer() != nullptr, kTimeoutMs);
+  }
+
+  QTemporaryDir dir_;
+  QString dbPath_;
+  qint64 conversation_ = 0;
+};
+
+QTEST_MAIN(DocumentListModelTest)
+#include "test_document_list_model.moc"
