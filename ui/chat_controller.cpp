@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <exception>
 #include <utility>
 
@@ -329,14 +330,36 @@ void ChatController::onStreamed(const StreamBatch& batch) {
     thinkingSeconds_ = double(replyClock_.elapsed()) / 1000.0;
     if (shown) messages_->setThinkingSeconds(id, thinkingSeconds_);
   }
+  if (batch.prefill) {
+    const auto [done, total] = *batch.prefill;
+    if (done == 0 || !readingClock_.isValid()) readingClock_.start();
+    QString text;
+    // Only a read long enough to watch gets a line; the rest is over before it could be read.
+    if (done < total && total >= kReadingLineTokens) {
+      text = tr("Reading %1 of %2 tokens").arg(done).arg(total);
+      const double seconds = double(readingClock_.elapsed()) / 1000.0;
+      if (done > 0 && seconds > 0.5)
+        text +=
+            tr(", about %1 s left").arg(std::ceil(seconds * double(total - done) / double(done)));
+    }
+    setReading(text);
+  }
+  if (!batch.thinking.isEmpty() || !batch.answer.isEmpty()) setReading({});
   if (shown) messages_->appendText(id, batch.thinking, batch.answer);
   if (batch.stats) stats_->update(*batch.stats);
   if (batch.residency) stats_->updateResidency(*batch.residency);
   attempt("save the reply", [&] { reply_->append(utf8(batch.answer), utf8(batch.thinking)); });
 }
 
+void ChatController::setReading(const QString& text) {
+  if (text == reading_) return;
+  reading_ = text;
+  emit readingChanged();
+}
+
 void ChatController::onFinished(const ReplyOutcome& outcome) {
   if (!reply_) return;
+  setReading({});
   const std::int64_t id = reply_->messageId();
   const store::MessageState state = !outcome.error.isEmpty() ? store::MessageState::Error
                                     : outcome.reason == engine::FinishReason::kCancelled
@@ -443,6 +466,13 @@ void ChatController::startReply(store::StreamingReply reply, engine::GenerateReq
         putDocuments(service_->database(), *documents_->tokenizer(),
                      std::size_t(documents_->contextLength()), conversationId_, history, request);
   setDocumentNote(withDocuments ? retrievalNote(*withDocuments) : QString());
+  // The turn that carries the documents ends with the user's own words: the worker reads and
+  // saves the documents' part before them. Later turns only resume it.
+  std::optional<std::string> documentQuestion;
+  if (withDocuments && !history.empty())
+    documentQuestion = request.messages.back().content == withDocuments->userMessage
+                           ? history.back().message.content
+                           : std::string();
   // Held once the prompt is built: a reply dropped before then ends 'interrupted' in the store.
   reply_.emplace(std::move(reply));
   replyConversation_ = conversationId_;
@@ -453,8 +483,10 @@ void ChatController::startReply(store::StreamingReply reply, engine::GenerateReq
   thinkingSeconds_ = 0;
   worker_->clearStop();
   setBusy(true);
+  setReading({});
   QMetaObject::invokeMethod(
-      worker_, [w = worker_, request] { w->generate(request); }, Qt::QueuedConnection);
+      worker_, [w = worker_, request, documentQuestion] { w->generate(request, documentQuestion); },
+      Qt::QueuedConnection);
 }
 
 void ChatController::showConversation(std::int64_t conversationId) {

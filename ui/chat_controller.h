@@ -47,6 +47,9 @@ class ChatController : public QObject, public QQmlParserStatus {
   Q_PROPERTY(flint::ui::DocumentListModel* documents READ documents CONSTANT)
   // Above the last answer: the passages it was given when the documents did not fit whole.
   Q_PROPERTY(QString documentNote READ documentNote NOTIFY documentNoteChanged)
+  // While a long prompt (documents) is read before the reply: "Reading 1200 of 3000 tokens,
+  // about 2 s left"; empty otherwise. Stop cancels the reading too.
+  Q_PROPERTY(QString reading READ reading NOTIFY readingChanged)
 
  public:
   explicit ChatController(QObject* parent = nullptr);
@@ -71,6 +74,7 @@ class ChatController : public QObject, public QQmlParserStatus {
   StatsModel* stats() const { return stats_; }
   DocumentListModel* documents() const { return documents_; }
   QString documentNote() const { return documentNote_; }
+  QString reading() const { return reading_; }
 
   // Shows a stored conversation.
   Q_INVOKABLE void open(qint64 conversationId);
@@ -111,6 +115,7 @@ class ChatController : public QObject, public QQmlParserStatus {
   void hostExpertBudgetChanged();
   void errorChanged();
   void documentNoteChanged();
+  void readingChanged();
   // A conversation was created or changed (the sidebar refreshes its list).
   void conversationsChanged();
   // A reply ended (done, stopped or failed).
@@ -143,6 +148,7 @@ class ChatController : public QObject, public QQmlParserStatus {
   void setModelStatus(const QString& status, const QString& name);
   void setError(const QString& error);
   void setDocumentNote(const QString& note);
+  void setReading(const QString& text);
 
   QString databasePath_;
   QString modelDir_;
@@ -161,6 +167,9 @@ class ChatController : public QObject, public QQmlParserStatus {
   StatsModel* stats_;
   DocumentListModel* documents_;
   QString documentNote_;
+  QString reading_;
+  QElapsedTimer readingClock_;
+  static constexpr std::size_t kReadingLineTokens = 512;
 
   // The service outlives the reply it writes (members are destroyed in reverse order).
   std::optional<flint::store::ConversationService> service_;

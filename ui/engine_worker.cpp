@@ -1,5 +1,7 @@
 #include "ui/engine_worker.h"
 
+#include "app/documents/document_prefix.h"
+#include "app/paths.h"
 #include "engine/logging/log.h"
 #include "ui/model_memory.h"
 
@@ -29,6 +31,30 @@ QString loadedModelName(const QString& dirOrKey) {
                       dirOrKey.startsWith(QLatin1String("https://"));
   return remote ? dirOrKey.section(QLatin1Char('#'), 1) : QDir(dirOrKey).dirName();
 }
+
+namespace {
+
+// Saved document prefixes beyond this are evicted, least recently used first.
+constexpr std::uint64_t kPrefixCacheBytes = std::uint64_t(4) << 30;
+
+// Hands the stream on with the documents' prefill, done before generate(), in the figures.
+class PrefillCounted final : public flint::engine::StreamSink {
+ public:
+  PrefillCounted(flint::engine::StreamSink& next, const flint::documents::PrefixReuse& reuse)
+      : next_(next), reuse_(reuse) {}
+  void onThinking(std::string_view text) override { next_.onThinking(text); }
+  void onAnswer(std::string_view text) override { next_.onAnswer(text); }
+  void onStats(const flint::engine::Stats& stats) override { next_.onStats(reuse_.counted(stats)); }
+  void onPrefillProgress(std::size_t done, std::size_t total) override {
+    next_.onPrefillProgress(done, total);
+  }
+
+ private:
+  flint::engine::StreamSink& next_;
+  const flint::documents::PrefixReuse& reuse_;
+};
+
+}  // namespace
 
 EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {}
 
@@ -74,6 +100,7 @@ void EngineWorker::load(const LoadRequest& request) {
   }
   session_.reset();
   remote_.reset();
+  prefixCache_.reset();
   engine_ = std::move(engine);
   session_ = std::move(session);
   loadedDir_ = request.modelDir;
@@ -116,13 +143,15 @@ void EngineWorker::loadRemote(const LoadRequest& request) {
   }
   // The local model goes: its memory is what a remote endpoint spares.
   session_.reset();
+  prefixCache_.reset();
   engine_.reset();
   remote_ = std::move(chat);
   loadedDir_ = key;
   emit loaded(request.ticket, loadedDir_, qint64(remote_->contextMax()));
 }
 
-void EngineWorker::generate(const flint::engine::GenerateRequest& request) {
+void EngineWorker::generate(const flint::engine::GenerateRequest& request,
+                            const std::optional<std::string>& documentQuestion) {
   ReplyOutcome outcome;
   if (!session_ && !remote_) {
     outcome.error = QStringLiteral("No model is loaded, so there is nothing to answer with.");
@@ -135,9 +164,17 @@ void EngineWorker::generate(const flint::engine::GenerateRequest& request) {
   StreamBatcher batcher([this](StreamBatch batch) { emit streamed(batch); },
                         StreamBatcher::kDefaultInterval, residency);
   try {
-    const flint::engine::GenerateResult result =
-        remote_ ? remote_->generate(request, batcher, &cancel_)
-                : session_->generate(request, batcher, &cancel_);
+    flint::documents::PrefixReuse reuse;
+    if (session_ && documentQuestion) {
+      if (!prefixCache_)
+        prefixCache_.emplace(flint::app::dataDir() / "prefix-cache", kPrefixCacheBytes, *engine_);
+      reuse = flint::documents::readyDocumentPrefix(*engine_, *session_, *prefixCache_, request,
+                                                    *documentQuestion, &batcher, &cancel_);
+    }
+    PrefillCounted sink(batcher, reuse);
+    flint::engine::GenerateResult result = remote_ ? remote_->generate(request, sink, &cancel_)
+                                                   : session_->generate(request, sink, &cancel_);
+    result.stats = reuse.counted(result.stats);
     outcome.reason = result.reason;
     outcome.stats = result.stats;
   } catch (const std::exception& e) {

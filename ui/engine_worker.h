@@ -6,6 +6,7 @@
 // far is kept. A load keeps the model before it until the new one is ready, so a failed or
 // cancelled load leaves the chat working. A load may name an OpenAI-compatible endpoint instead
 // of a folder: the worker then holds a RemoteChat, driven the same way (app/remote/remote_chat.h).
+#include "app/documents/prefix_cache.h"
 #include "app/remote/remote_chat.h"
 #include "engine/engine.h"
 #include "ui/stream_batcher.h"
@@ -56,7 +57,13 @@ class EngineWorker : public QObject {
   // Run on the worker's thread (queue them with QMetaObject::invokeMethod). Calls queue up
   // in order, so a reply asked for while the model loads starts once it is loaded.
   void load(const LoadRequest& request);
-  void generate(const flint::engine::GenerateRequest& request);
+  // With documents (`documentQuestion` set), the session first resumes the longest start of the
+  // prompt the prefix cache holds; when the last turn is the one that carries them (the question
+  // is its user's words, not empty) and the cache misses, the documents' part is read, with
+  // progress, and saved, so a later question over them (after a restart, in another
+  // conversation) starts at once.
+  void generate(const flint::engine::GenerateRequest& request,
+                const std::optional<std::string>& documentQuestion = std::nullopt);
 
   // Safe from any thread: stop the reply in progress after its current token / allow the
   // next one to run. The controller clears before queueing a reply, so an early stop holds.
@@ -85,6 +92,8 @@ class EngineWorker : public QObject {
   std::unique_ptr<flint::engine::Session> session_;
   // Set instead of engine_ and session_ while a remote endpoint answers.
   std::unique_ptr<flint::remote::RemoteChat> remote_;
+  // Saved document prefixes of the loaded model, opened at its first document question.
+  std::optional<flint::documents::PrefixCache> prefixCache_;
   QString loadedDir_;  // the folder, or remoteModelKey() of the endpoint
   std::atomic<bool> cancel_{false};
   std::atomic<quint64> wantedLoad_{0};

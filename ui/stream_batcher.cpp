@@ -26,6 +26,15 @@ void StreamBatcher::onStats(const flint::engine::Stats& stats) {
   deliverIfDue();
 }
 
+void StreamBatcher::onPrefillProgress(std::size_t done, std::size_t total) {
+  prefill_ = std::make_pair(done, total);
+  // The last pass always goes: the view must learn that the reading is over.
+  if (done == total)
+    deliver(false);
+  else
+    deliverIfDue();
+}
+
 void StreamBatcher::flush() {
   deliver(true);
 }
@@ -43,10 +52,11 @@ void StreamBatcher::deliver(bool last) {
     batch.residency = residency_();
     lastResidency_ = now;
   }
-  if (thinking_.empty() && answer_.empty() && !stats_ && !batch.residency) return;
+  if (thinking_.empty() && answer_.empty() && !stats_ && !prefill_ && !batch.residency) return;
   batch.thinking = QString::fromStdString(thinking_);
   batch.answer = QString::fromStdString(answer_);
   batch.stats = std::exchange(stats_, std::nullopt);
+  batch.prefill = std::exchange(prefill_, std::nullopt);
   thinking_.clear();
   answer_.clear();
   lastDelivery_ = now;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace flint::ui {
 
@@ -22,6 +23,8 @@ struct StreamBatch {
   QString answer;
   std::optional<flint::engine::Stats> stats;
   std::optional<flint::engine::ExpertResidency> residency;
+  // Reading the prompt: tokens done of the total this reply prefills (none once it is read).
+  std::optional<std::pair<std::size_t, std::size_t>> prefill;
 };
 
 class StreamBatcher final : public flint::engine::StreamSink {
@@ -40,6 +43,7 @@ class StreamBatcher final : public flint::engine::StreamSink {
   void onThinking(std::string_view text) override;
   void onAnswer(std::string_view text) override;
   void onStats(const flint::engine::Stats& stats) override;
+  void onPrefillProgress(std::size_t done, std::size_t total) override;
   // Hands on whatever is held, due or not, with a last residency snapshot.
   void flush();
 
@@ -56,6 +60,7 @@ class StreamBatcher final : public flint::engine::StreamSink {
   std::string thinking_;  // UTF-8; the engine's deltas end on character boundaries
   std::string answer_;
   std::optional<flint::engine::Stats> stats_;
+  std::optional<std::pair<std::size_t, std::size_t>> prefill_;
 };
 
 }  // namespace flint::ui

@@ -111,18 +111,20 @@ int runAsk(const ParsedArgs& args, CommandContext& ctx) {
   std::signal(SIGINT, onAskInterrupt);
   AnswerSink sink(ctx.out);
   auto session = engine->newSession();
+  documents::PrefixReuse reuse;
   if (!args.has("no-cache")) {
     // A follow-up over the same documents, in this run or a later one, skips their prefill.
     documents::PrefixCache cache(app::dataDir() / "prefix-cache", kPrefixCacheBytes, *engine);
-    const documents::PrefixReuse reuse = documents::readyDocumentPrefix(
-        *engine, *session, cache, plan.request, ask.question, nullptr, &gCancel);
+    reuse = documents::readyDocumentPrefix(*engine, *session, cache, plan.request, ask.question,
+                                           nullptr, &gCancel);
     if (reuse.restoredTokens)
       ctx.out << "Prefix: " << reuse.restoredTokens << " tokens resumed from the cache\n";
     else if (reuse.prefilledTokens)
       ctx.out << "Prefix: " << reuse.prefilledTokens
               << " tokens read and saved, so a follow-up starts at once\n";
   }
-  const engine::GenerateResult r = session->generate(plan.request, sink, &gCancel);
+  engine::GenerateResult r = session->generate(plan.request, sink, &gCancel);
+  r.stats = reuse.counted(r.stats);
   char line[160];
   std::snprintf(line, sizeof line, "\n\n[prompt %zu tokens at %.1f tok/s; decode %zu tokens%s]\n",
                 r.stats.promptTokens, r.stats.prefillTokensPerSecond(), r.stats.generatedTokens,

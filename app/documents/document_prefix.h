@@ -14,7 +14,11 @@ namespace flint::documents {
 struct PrefixReuse {
   std::size_t restoredTokens = 0;   // from the cache: the prefill skipped
   std::size_t prefilledTokens = 0;  // read now and saved for the next question
+  double prefillSeconds = 0;        // how long that took
   bool cancelled = false;           // stopped during the prefill; nothing was saved
+
+  // The reply's figures with this prefill in them: generate() sees those tokens as reused.
+  engine::Stats counted(engine::Stats stats) const;
 };
 
 // `request.messages` ends with the user turn whose text ends with `question` (as

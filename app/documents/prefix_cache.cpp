@@ -88,10 +88,11 @@ fs::path PrefixCache::pathFor(std::span<const engine::TokenId> prefixIds) const 
 }
 
 std::optional<std::size_t> PrefixCache::restore(engine::Session& session,
-                                                std::span<const engine::TokenId> promptIds) {
+                                                std::span<const engine::TokenId> promptIds,
+                                                std::size_t beyond) {
   std::vector<std::size_t> lengths;
   for (const SavedFile& file : savedFiles(folder_))
-    if (file.length > 0 && file.length < promptIds.size()) lengths.push_back(file.length);
+    if (file.length > beyond && file.length < promptIds.size()) lengths.push_back(file.length);
   std::sort(lengths.begin(), lengths.end(), std::greater<>());
   lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
 

@@ -41,8 +41,11 @@ class PrefixCache {
   // A file that does not load (truncated, corrupt, another model or format) is deleted and
   // skipped, leaving the session as it was; one that loads other ids (a hash collision) is
   // deleted too and the session reset.
+  // Only prefixes longer than `beyond` are tried: what the session already holds of the prompt
+  // is worth keeping.
   std::optional<std::size_t> restore(engine::Session& session,
-                                     std::span<const engine::TokenId> promptIds);
+                                     std::span<const engine::TokenId> promptIds,
+                                     std::size_t beyond = 0);
 
   // Saves the session's state under its cached ids, then evicts the least recently used files
   // beyond the limit (the new one too, when it alone exceeds it). Throws

@@ -66,6 +66,8 @@ class DocumentListModelTest : public QObject {
  private slots:
   void init() {
     QVERIFY(dir_.isValid());
+    // Saved document prefixes go under the data folder: each case starts with none.
+    qputenv("XDG_DATA_HOME", (dir_.path() + "/data-" + QString::number(++case_)).toUtf8());
     dbPath_ = dir_.path() + "/chat.db";
     flint::ui::testing::createGreedyDatabase(dbPath_, 8);
     store::ConversationService service(dbPath_.toStdString());
@@ -229,6 +231,46 @@ class DocumentListModelTest : public QObject {
              qPrintable(QString::fromStdString(branch[3].message.stats.dump())));
   }
 
+  void aNewSessionResumesTheDocumentsFromTheDiskCache() {
+    const QString file = dir_.path() + "/garden.txt";
+    writeFile(file, "The gardener keeps nine hives behind the greenhouse.\n\n" + prose(40));
+    qint64 conversation = 0;
+    {
+      ChatController chat;
+      loadedChat(chat);
+      QSignalSpy finished(chat.documents(), &DocumentListModel::importFinished);
+      chat.documents()->add(file);
+      QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+      QSignalSpy reading(&chat, &ChatController::readingChanged);
+      chat.send("How many hives are there?");
+      QTRY_VERIFY_WITH_TIMEOUT(!chat.busy(), kTimeoutMs);
+      QCOMPARE(chat.error(), QString());
+      QCOMPARE(chat.reading(), QString());  // the line goes when the reading ends
+      // The document is longer than the reading line's threshold, so the line was shown.
+      QVERIFY(reading.count() >= 2);
+      conversation = chat.conversationId();
+    }
+    const QDir cache(qEnvironmentVariable("XDG_DATA_HOME") + "/flint/prefix-cache");
+    QCOMPARE(cache.entryList(QDir::Files).size(), 1);
+
+    // A new controller (a restart): the same question in the same conversation, regenerated,
+    // reads only what follows the documents.
+    ChatController chat;
+    loadedChat(chat);
+    chat.open(conversation);
+    store::ConversationService service(dbPath_.toStdString());
+    const auto before = service.shownBranch(conversation);
+    chat.regenerate(before[1].message.id);
+    QTRY_VERIFY_WITH_TIMEOUT(!chat.busy(), kTimeoutMs);
+    QCOMPARE(chat.error(), QString());
+    const auto after = service.shownBranch(conversation);
+    const qint64 documentTokens =
+        chat.documents()->index(0).data(DocumentListModel::TokenCountRole).toLongLong();
+    QVERIFY2(statOf(after[1].message, "reused_tokens") > documentTokens,
+             qPrintable(QString::fromStdString(after[1].message.stats.dump())));
+    QCOMPARE(after[1].message.content, before[1].message.content);  // greedy: the same answer
+  }
+
   void aQuestionOverALongDocumentCitesItsPassages() {
     ChatController chat;
     loadedChat(chat);
@@ -321,6 +363,7 @@ class DocumentListModelTest : public QObject {
   }
 
   QTemporaryDir dir_;
+  int case_ = 0;
   QString dbPath_;
   qint64 conversation_ = 0;
 };

@@ -157,6 +157,23 @@ class MessageModelTest : public QObject {
     QCOMPARE(got.size(), 2);  // nothing held, nothing sent
   }
 
+  void batcherHandsOnPrefillProgressAndAlwaysItsEnd() {
+    QList<StreamBatch> got;
+    StreamBatcher batcher([&](StreamBatch b) { got << b; }, std::chrono::hours(1));
+    batcher.onPrefillProgress(0, 3000);
+    QCOMPARE(got.size(), 1);
+    QCOMPARE(got[0].prefill, std::make_optional(std::make_pair(std::size_t(0), std::size_t(3000))));
+    batcher.onPrefillProgress(256, 3000);  // held: not due
+    QCOMPARE(got.size(), 1);
+    batcher.onPrefillProgress(3000, 3000);  // the end goes at once: the view must stop its line
+    QCOMPARE(got.size(), 2);
+    QCOMPARE(got[1].prefill->first, std::size_t(3000));
+    batcher.onThinking("a");
+    batcher.flush();
+    QCOMPARE(got.size(), 3);
+    QVERIFY(!got[2].prefill);
+  }
+
   // 10,000 deltas from another thread, as fast as a tight loop with a short pause allows.
   void streamFromAnotherThreadIsBatchedAndExact() {
     const auto question = service_->addUserMessage(conversation_, "Count.");

@@ -12,6 +12,8 @@ Pane {
     property string error: ""
     // Above the answer: the passages it was given when the documents did not fit whole.
     property string documentNote: ""
+    // While a long prompt is read before the reply: how far, and about how long is left.
+    property string reading: ""
 
     signal copyRequested(string text)
     signal regenerateRequested(var messageId)
@@ -42,6 +44,19 @@ Pane {
         wrapMode: Text.Wrap
         color: palette.placeholderText
         font.pixelSize: 12
+    }
+
+    Label {
+        objectName: "readingNote"
+        visible: root.reading !== ""
+        z: 1
+        anchors.horizontalCenter: parent.horizontalCenter
+        anchors.bottom: parent.bottom
+        anchors.bottomMargin: 8
+        padding: 6
+        text: root.reading
+        font.pixelSize: 12
+        background: Rectangle { color: palette.base; border.color: palette.mid; radius: 4 }
     }
 
     ListView {

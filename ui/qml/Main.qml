@@ -173,6 +173,7 @@ ApplicationWindow {
                 onEditRequested: (messageId, text) => chat.editAndResend(messageId, text)
                 onSiblingRequested: (messageId, step) => chat.showSibling(messageId, step)
                 documentNote: chat.documentNote
+                reading: chat.reading
                 onFilesDropped: (urls) => chat.documents.addUrls(urls)
             }
 

@@ -55,6 +55,10 @@ TEST(DocumentPrefix, AFollowUpResumesTheDocumentsAndAnswersAsAFreshSession) {
   EXPECT_EQ(cache.files(), 1u);
   const auto r1 = s1->generate(ask(documents, first), sink);
   EXPECT_EQ(r1.stats.reusedTokens, a.prefilledTokens);
+  // Counted in the reply's figures, the documents were read by this reply.
+  EXPECT_EQ(a.counted(r1.stats).promptTokens, r1.stats.promptTokens + a.prefilledTokens);
+  EXPECT_EQ(a.counted(r1.stats).reusedTokens, 0u);
+  EXPECT_GT(a.counted(r1.stats).prefillSeconds, r1.stats.prefillSeconds);
   EXPECT_EQ(r1.answer, fresh[0]);
 
   auto s2 = engine->newSession();
