@@ -2,6 +2,7 @@
 
 #include "app/documents/document_import.h"
 #include "app/documents/document_prompt.h"
+#include "app/documents/file_fingerprint.h"
 #include "engine/logging/log.h"
 #include "ui/document_import_job.h"
 #include "ui/engine_worker.h"
@@ -27,6 +28,7 @@ DocumentListModel::DocumentListModel(QObject* parent) : QAbstractListModel(paren
 
 // The import thread reads this object's cancel flag: it must end first.
 DocumentListModel::~DocumentListModel() {
+  if (checker_) checker_->wait();
   if (!importer_) return;
   cancel_.store(true);
   importer_->wait();
@@ -55,15 +57,21 @@ QVariant DocumentListModel::data(const QModelIndex& index, int role) const {
       return fromUtf8(flint::documents::describeBytes(std::uint64_t(d.byteSize)));
     case TokenCountRole:
       return qint64(d.tokenCount);
+    case StaleRole:
+      return stale_.value(d.id);
     default:
       return {};
   }
 }
 
 QHash<int, QByteArray> DocumentListModel::roleNames() const {
-  return {{DocumentIdRole, "documentId"}, {NameRole, "name"},
-          {FormatRole, "format"},         {ByteSizeRole, "byteSize"},
-          {SizeTextRole, "sizeText"},     {TokenCountRole, "tokenCount"}};
+  return {{DocumentIdRole, "documentId"},
+          {NameRole, "name"},
+          {FormatRole, "format"},
+          {ByteSizeRole, "byteSize"},
+          {SizeTextRole, "sizeText"},
+          {TokenCountRole, "tokenCount"},
+          {StaleRole, "stale"}};
 }
 
 void DocumentListModel::setDatabasePath(const QString& path) {
@@ -155,6 +163,59 @@ void DocumentListModel::refresh() {
   rows_ = std::move(rows);
   endResetModel();
   recount();
+  checkFiles();
+}
+
+void DocumentListModel::checkFiles() {
+  if (checker_) {
+    checkAgain_ = true;
+    return;
+  }
+  // The store keeps no modification time, so a file of the same size is hashed (64 MiB at
+  // most, off the GUI thread).
+  auto files =
+      std::make_shared<std::vector<std::pair<qint64, flint::documents::FileFingerprint>>>();
+  auto paths = std::make_shared<std::vector<std::string>>();
+  for (const auto& d : rows_) {
+    if (d.sourcePath.empty()) continue;
+    flint::documents::FileFingerprint print;
+    print.sha256 = d.sha256;
+    print.byteSize = std::uint64_t(d.byteSize);
+    files->emplace_back(qint64(d.id), print);
+    paths->push_back(d.sourcePath);
+  }
+  auto results = std::make_shared<QHash<qint64, QString>>();
+  checker_ = QThread::create([files, paths, results] {
+    for (std::size_t i = 0; i < files->size(); ++i) {
+      const auto [id, print] = (*files)[i];
+      try {
+        switch (flint::documents::checkStaleness((*paths)[i], print)) {
+          case flint::documents::Staleness::Unchanged:
+            break;
+          case flint::documents::Staleness::Changed:
+            results->insert(id, tr("The file has changed since it was attached; the chat uses "
+                                   "the attached copy. Attach it again to use the new one."));
+            break;
+          case flint::documents::Staleness::Missing:
+            results->insert(id, tr("The file is no longer on disk; the chat uses the attached "
+                                   "copy."));
+            break;
+        }
+      } catch (const std::exception& e) {
+        results->insert(id, tr("The file could not be compared with the attached copy: %1.")
+                                .arg(QString::fromUtf8(e.what())));
+      }
+    }
+  });
+  connect(checker_, &QThread::finished, this, [this, results] {
+    checker_->deleteLater();
+    checker_ = nullptr;
+    stale_ = *results;
+    if (!rows_.empty()) emit dataChanged(index(0), index(int(rows_.size()) - 1), {StaleRole});
+    emit filesChecked();
+    if (std::exchange(checkAgain_, false)) checkFiles();
+  });
+  checker_->start();
 }
 
 void DocumentListModel::startNext() {

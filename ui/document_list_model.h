@@ -11,6 +11,7 @@
 
 #include <QtQml/qqmlregistration.h>
 #include <QAbstractListModel>
+#include <QHash>
 #include <QString>
 #include <QStringList>
 #include <QThread>
@@ -51,6 +52,9 @@ class DocumentListModel : public QAbstractListModel {
     ByteSizeRole,  // bytes
     SizeTextRole,  // "12 KB"
     TokenCountRole,
+    // "" while the file on disk still holds what was attached; else a sentence. The attached
+    // copy is what the chat uses either way.
+    StaleRole,
   };
   Q_ENUM(Role)
 
@@ -101,6 +105,8 @@ class DocumentListModel : public QAbstractListModel {
   void conversationNeeded(const QString& title);
   // An import ended: stored (documentId > 0), refused (error) or cancelled (0, no error).
   void importFinished(qint64 documentId);
+  // The attached files on disk were compared with their copies (see StaleRole).
+  void filesChecked();
 
  private:
   // Starts the next job: the waiting file's import, or reading a new model's tokenizer.
@@ -108,6 +114,8 @@ class DocumentListModel : public QAbstractListModel {
   void setProgress(double progress);
   void setError(const QString& error);
   void recount();
+  // Compares each attached file on disk with what was attached, on a thread of its own.
+  void checkFiles();
   flint::store::Database* database();
 
   QString databasePath_;
@@ -127,6 +135,9 @@ class DocumentListModel : public QAbstractListModel {
   QThread* importer_ = nullptr;
   std::atomic<bool> cancel_{false};
   std::optional<flint::store::Database> db_;  // this thread's connection to databasePath_
+  QHash<qint64, QString> stale_;              // by document id
+  QThread* checker_ = nullptr;
+  bool checkAgain_ = false;  // the rows changed while a check ran
 };
 
 }  // namespace flint::ui

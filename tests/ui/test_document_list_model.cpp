@@ -124,6 +124,35 @@ class DocumentListModelTest : public QObject {
     QVERIFY(store::listDocuments(db, conversation_).empty());
   }
 
+  void aFileThatChangesOnDiskIsMarkedAndItsCopyKept() {
+    DocumentListModel model;
+    readyModel(model);
+    const QString file = dir_.path() + "/plan.txt";
+    writeFile(file, "The meeting is on Tuesday.\n");
+    QSignalSpy finished(&model, &DocumentListModel::importFinished);
+    QSignalSpy checked(&model, &DocumentListModel::filesChecked);
+    model.add(file);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(checked.count() >= 1, kTimeoutMs);
+    QCOMPARE(model.index(0).data(DocumentListModel::StaleRole).toString(), QString());
+
+    // Same size, other bytes: only the hash can tell.
+    writeFile(file, "The meeting is on Thursday\n");
+    checked.clear();
+    model.refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(checked.count() >= 1, kTimeoutMs);
+    QVERIFY2(model.index(0).data(DocumentListModel::StaleRole).toString().contains("has changed"),
+             qPrintable(model.index(0).data(DocumentListModel::StaleRole).toString()));
+
+    QFile::remove(file);
+    checked.clear();
+    model.refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(checked.count() >= 1, kTimeoutMs);
+    QVERIFY(model.index(0).data(DocumentListModel::StaleRole).toString().contains("no longer"));
+    // The attached copy stays in the store, whole.
+    QCOMPARE(model.count(), 1);
+  }
+
   void refusesABinaryFileInASentence() {
     DocumentListModel model;
     readyModel(model);

@@ -40,6 +40,7 @@ ColumnLayout {
                     required property string name
                     required property string sizeText
                     required property var tokenCount
+                    required property string stale
                     implicitWidth: chipRow.implicitWidth + 12
                     implicitHeight: chipRow.implicitHeight + 6
                     radius: height / 2
@@ -50,10 +51,12 @@ ColumnLayout {
                         anchors.centerIn: parent
                         spacing: 4
                         Label {
+                            objectName: "documentChipLabel"
                             text: qsTr("%1 · %2 tokens").arg(name).arg(root.count(tokenCount))
+                                  + (stale !== "" ? " ⚠" : "")
                             font.pixelSize: 12
                             ToolTip.visible: chipMouse.containsMouse
-                            ToolTip.text: sizeText
+                            ToolTip.text: stale !== "" ? sizeText + "\n" + stale : sizeText
                             MouseArea { id: chipMouse; anchors.fill: parent; hoverEnabled: true }
                         }
                         ToolButton {
