@@ -1,6 +1,7 @@
 #include "ui/chat_controller.h"
 
 #include "app/paths.h"
+#include "app/remote/remote_settings.h"
 #include "app/store/settings.h"
 #include "engine/logging/log.h"
 #include "ui/document_request.h"
@@ -109,7 +110,21 @@ ChatController::~ChatController() {
 void ChatController::componentComplete() {
   if (databasePath_.isEmpty())
     setDatabasePath(QString::fromStdString(store::defaultDatabasePath().string()));
-  if (modelDir_.isEmpty()) setModelDir(QString::fromStdString(app::defaultModelDir().string()));
+  if (!modelDir_.isEmpty()) return;
+  // The endpoint the user chose last time, if any; the bundled model otherwise, and when the
+  // endpoint does not answer (onLoadFailed).
+  std::optional<flint::remote::StoredEndpoint> stored;
+  if (service_)
+    attempt("read the remote endpoint",
+            [&] { stored = flint::remote::loadEndpoint(service_->database()); });
+  if (stored && stored->inUse) {
+    startedRemote_ = true;
+    useRemote(QString::fromStdString(stored->endpoint.url),
+              QString::fromStdString(stored->endpoint.apiKey),
+              QString::fromStdString(stored->endpoint.model));
+  } else {
+    setModelDir(QString::fromStdString(app::defaultModelDir().string()));
+  }
 }
 
 void ChatController::setDatabasePath(const QString& path) {
@@ -291,6 +306,7 @@ void ChatController::onLoaded(quint64 ticket, const QString& dir) {
   loadedDir_ = dir;
   if (ticket == pendingLoad_) pendingLoad_ = 0;
   if (pendingLoad_ != 0) return;  // a newer load is on its way
+  startedRemote_ = false;
   setLoadPhase({});
   setModelDirValue(dir);
   setModelStatus(QStringLiteral("ready"), loadedModelName(dir));
@@ -301,6 +317,12 @@ void ChatController::onLoadFailed(quint64 ticket, const QString& why, const QStr
   if (ticket != pendingLoad_) return;
   pendingLoad_ = 0;
   setLoadPhase({});
+  if (std::exchange(startedRemote_, false) && keptDir.isEmpty()) {
+    // The endpoint chosen last time does not answer now: chat with the bundled model meanwhile.
+    setError(tr("%1 The bundled model answers instead.").arg(why));
+    loadModel(QString::fromStdString(app::defaultModelDir().string()));
+    return;
+  }
   showKeptModel(keptDir, QStringLiteral("failed"));
   setError(keptDir.isEmpty() ? why
                              : tr("%1 %2 is still in use.").arg(why, loadedModelName(keptDir)));

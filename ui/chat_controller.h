@@ -168,6 +168,7 @@ class ChatController : public QObject, public QQmlParserStatus {
   DocumentListModel* documents_;
   QString documentNote_;
   QString reading_;
+  bool startedRemote_ = false;  // the app started on the stored endpoint; it may fall back
   QElapsedTimer readingClock_;
   static constexpr std::size_t kReadingLineTokens = 512;
 

@@ -3,6 +3,7 @@
 #include "engine/model/model_error.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <span>
@@ -91,10 +92,11 @@ SlotMemory::SlotMemory(std::size_t count, std::size_t slotBytes, const char* tie
   try {
     memory_.reset(new std::byte[count * slotBytes + kAlign]);
   } catch (const std::bad_alloc&) {
-    throw ModelError("could not allocate " +
-                     std::to_string(double(count * slotBytes) / double(std::size_t(1) << 30)) +
-                     " GiB of " + tier + " memory for the experts; choose a smaller " + tier +
-                     " budget");
+    char gib[32];
+    std::snprintf(gib, sizeof gib, "%.1f",
+                  double(count * slotBytes) / double(std::size_t(1) << 30));
+    throw ModelError(std::string("could not allocate ") + gib + " GiB of " + tier +
+                     " memory for the experts; choose a smaller " + tier + " budget");
   }
   base_ = reinterpret_cast<std::byte*>(alignUp(reinterpret_cast<std::uintptr_t>(memory_.get())));
 }

@@ -211,16 +211,43 @@ class ModelPanelTest : public QObject {
     QCOMPARE(reopened.remoteUrl(), QString::fromStdString(server.url()));
     QCOMPARE(reopened.remoteApiKey(), QStringLiteral("sesame"));
 
-    int gonePort = 0;
-    {
-      flint::testing::ServeProcess gone(FLINT_TEST_CLI, {});
-      gonePort = gone.port();
-    }
-    panel_->setRemoteUrl(QStringLiteral("http://127.0.0.1:%1/v1").arg(gonePort));
+    const flint::testing::ClosedPort closed;
+    panel_->setRemoteUrl(QString::fromStdString(closed.url()));
     testConnection();
     QVERIFY(!panel_->connectionOk());
     QVERIFY2(panel_->connectionText().startsWith("Nothing answers at http://127.0.0.1:"),
              qPrintable(panel_->connectionText()));
+  }
+
+  // At start the app chats with the endpoint chosen last time; when it does not answer, with
+  // the bundled model, and says so.
+  void theStoredEndpointIsUsedAtStartOrTheBundledModel() {
+    flint::testing::ServeProcess server(FLINT_TEST_CLI, {});
+    const auto store = [&](const std::string& url) {
+      auto db = store::Database::open(dbPath_.toStdString());
+      flint::remote::StoredEndpoint stored;
+      stored.endpoint.url = url;
+      stored.endpoint.model = "flint-tiny";
+      stored.inUse = true;
+      flint::remote::saveEndpoint(db, stored);
+    };
+    store(server.url());
+    {
+      ChatController started;
+      started.setDatabasePath(dbPath_);
+      started.componentComplete();
+      QTRY_COMPARE_WITH_TIMEOUT(started.modelStatus(), QStringLiteral("ready"), kTimeoutMs);
+      QVERIFY2(started.modelDir().startsWith("http://127.0.0.1:"), qPrintable(started.modelDir()));
+    }
+    const flint::testing::ClosedPort closed;
+    store(closed.url());
+    ChatController fallback;
+    fallback.setDatabasePath(dbPath_);
+    fallback.componentComplete();
+    QTRY_COMPARE_WITH_TIMEOUT(fallback.modelStatus(), QStringLiteral("ready"), kTimeoutMs);
+    QCOMPARE(QDir(fallback.modelDir()).dirName(), QStringLiteral("flint-tiny"));
+    QVERIFY2(fallback.error().contains("The bundled model answers instead."),
+             qPrintable(fallback.error()));
   }
 
   // The dialog itself: the remote entry's fields replace the folder's, the key is not echoed,

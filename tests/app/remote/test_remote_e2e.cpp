@@ -6,11 +6,6 @@
 #include "app/remote/remote_chat.h"
 #include "tests/app/remote/serve_process.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -150,17 +145,8 @@ TEST(RemoteErrors, WrongKeyIsRefusedInWords) {
 }
 
 TEST(RemoteErrors, NothingListeningIsASentence) {
-  // A port bound but not listening: connections are refused, and while this test holds it no
-  // other test's server can take it.
-  const int held = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(held, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(held, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(::getsockname(held, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  const int port = ntohs(address.sin_port);
+  const flint::testing::ClosedPort closed;
+  const int port = closed.port();
   Collect sink;
   try {
     RemoteChat({"http://127.0.0.1:" + std::to_string(port) + "/v1", "", "flint-tiny"})
@@ -171,7 +157,6 @@ TEST(RemoteErrors, NothingListeningIsASentence) {
     EXPECT_EQ(words.rfind("Nothing answers at http://127.0.0.1:", 0), 0u) << words;
     EXPECT_EQ(words.back(), '.');
   }
-  ::close(held);
 }
 
 // A value of flint-cli serve's /metrics, -1 when absent.
