@@ -1,5 +1,7 @@
 #include "ui/context_meter.h"
 
+#include "ui/engine_worker.h"
+
 #include <QLocale>
 
 #include <algorithm>
@@ -56,6 +58,12 @@ void ContextMeter::setModelDir(const QString& dir) {
   emit modelDirChanged();
   setModel(false, QString(), 0);
   if (dir.isEmpty()) return;
+  if (isRemoteModel(dir)) {
+    // An endpoint's tokenizer is not here: a count with another one would mislead.
+    setModel(false,
+             tr("The remote endpoint counts its own tokens; it reports them after each reply."), 0);
+    return;
+  }
   // The counter runs its calls in order: the counts below use the new tokenizer.
   QMetaObject::invokeMethod(
       m_counter, [counter = m_counter, dir] { counter->load(dir); }, Qt::QueuedConnection);

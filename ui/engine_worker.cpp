@@ -26,10 +26,13 @@ QString remoteModelKey(const flint::remote::RemoteEndpoint& endpoint) {
   return QString::fromStdString(endpoint.url + "#" + endpoint.model);
 }
 
+bool isRemoteModel(const QString& dirOrKey) {
+  return dirOrKey.startsWith(QLatin1String("http://")) ||
+         dirOrKey.startsWith(QLatin1String("https://"));
+}
+
 QString loadedModelName(const QString& dirOrKey) {
-  const bool remote = dirOrKey.startsWith(QLatin1String("http://")) ||
-                      dirOrKey.startsWith(QLatin1String("https://"));
-  return remote ? dirOrKey.section(QLatin1Char('#'), 1) : QDir(dirOrKey).dirName();
+  return isRemoteModel(dirOrKey) ? dirOrKey.section(QLatin1Char('#'), 1) : QDir(dirOrKey).dirName();
 }
 
 namespace {

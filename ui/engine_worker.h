@@ -34,6 +34,8 @@ struct ReplyOutcome {
 
 // What the signals call a remote model in place of a folder: "URL#model".
 QString remoteModelKey(const flint::remote::RemoteEndpoint& endpoint);
+// True for such a key.
+bool isRemoteModel(const QString& dirOrKey);
 // The name to show for what the signals call the loaded model: the folder's name, or for a
 // remote model its name on the endpoint.
 QString loadedModelName(const QString& dirOrKey);

@@ -177,6 +177,16 @@ class ContextMeterTest : public QObject {
     QVERIFY(meter.error().isEmpty());
     QTRY_VERIFY(meter.typed() > 0);
   }
+
+  void aRemoteModelIsNotCountedWithAnotherTokenizer() {
+    ContextMeter meter;
+    meter.setText(QStringLiteral("hello"));
+    meter.setModelDir(QStringLiteral("http://127.0.0.1:8080/v1#deepseek-v4-flash"));
+    QVERIFY(meter.error().contains("remote endpoint counts its own tokens"));
+    QVERIFY(!meter.ready());
+    QTest::qWait(ContextMeter::kTypingPauseMs * 2);
+    QCOMPARE(meter.typed(), 0);
+  }
 };
 
 QTEST_GUILESS_MAIN(ContextMeterTest)
