@@ -92,6 +92,12 @@ ChatController::ChatController(QObject* parent)
   connect(worker_, &EngineWorker::loadAbandoned, this,
           [this](quint64, const QString& keptDir) { onLoadAbandoned(keptDir); });
   connect(worker_, &EngineWorker::streamed, this, &ChatController::onStreamed);
+  connect(worker_, &EngineWorker::servingChanged, this,
+          [this](const QString& url, const QString& error) {
+            serverUrl_ = url;
+            serverError_ = error;
+            emit servingChanged();
+          });
   connect(worker_, &EngineWorker::finished, this, &ChatController::onFinished);
   // Attaching to a blank chat starts its conversation, titled after the file.
   connect(documents_, &DocumentListModel::conversationNeeded, this, [this](const QString& title) {
@@ -371,6 +377,15 @@ void ChatController::onStreamed(const StreamBatch& batch) {
   if (batch.stats) stats_->update(*batch.stats);
   if (batch.residency) stats_->updateResidency(*batch.residency);
   attempt("save the reply", [&] { reply_->append(utf8(batch.answer), utf8(batch.thinking)); });
+}
+
+void ChatController::setServing(bool on, int port, const QString& apiKey) {
+  if (on)
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_, port, apiKey] { w->serve(port, apiKey); }, Qt::QueuedConnection);
+  else
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_] { w->stopServing(); }, Qt::QueuedConnection);
 }
 
 void ChatController::setReading(const QString& text) {

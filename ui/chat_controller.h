@@ -50,6 +50,9 @@ class ChatController : public QObject, public QQmlParserStatus {
   // While a long prompt (documents) is read before the reply: "Reading 1200 of 3000 tokens,
   // about 2 s left"; empty otherwise. Stop cancels the reading too.
   Q_PROPERTY(QString reading READ reading NOTIFY readingChanged)
+  // The local server: where it answers other programs ("" when off), or why it could not.
+  Q_PROPERTY(QString serverUrl READ serverUrl NOTIFY servingChanged)
+  Q_PROPERTY(QString serverError READ serverError NOTIFY servingChanged)
 
  public:
   explicit ChatController(QObject* parent = nullptr);
@@ -75,6 +78,11 @@ class ChatController : public QObject, public QQmlParserStatus {
   DocumentListModel* documents() const { return documents_; }
   QString documentNote() const { return documentNote_; }
   QString reading() const { return reading_; }
+  QString serverUrl() const { return serverUrl_; }
+  QString serverError() const { return serverError_; }
+  // Serves the loaded model to other programs on 127.0.0.1:port (OpenAI-compatible; 0: any
+  // free port), with an optional API key; it follows the model through reloads. Off stops it.
+  Q_INVOKABLE void setServing(bool on, int port = 8080, const QString& apiKey = {});
 
   // Shows a stored conversation.
   Q_INVOKABLE void open(qint64 conversationId);
@@ -116,6 +124,7 @@ class ChatController : public QObject, public QQmlParserStatus {
   void errorChanged();
   void documentNoteChanged();
   void readingChanged();
+  void servingChanged();
   // A conversation was created or changed (the sidebar refreshes its list).
   void conversationsChanged();
   // A reply ended (done, stopped or failed).
@@ -168,7 +177,8 @@ class ChatController : public QObject, public QQmlParserStatus {
   DocumentListModel* documents_;
   QString documentNote_;
   QString reading_;
-  bool startedRemote_ = false;  // the app started on the stored endpoint; it may fall back
+  bool startedRemote_ = false;
+  QString serverUrl_, serverError_;  // the app started on the stored endpoint; it may fall back
   QElapsedTimer readingClock_;
   static constexpr std::size_t kReadingLineTokens = 512;
 

@@ -63,7 +63,53 @@ EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {}
 
 // The session borrows the engine, so it goes first.
 EngineWorker::~EngineWorker() {
+  endServer();
   session_.reset();
+}
+
+void EngineWorker::serve(int port, const QString& apiKey) {
+  wantServe_ = std::make_pair(port, apiKey);
+  endServer();
+  startServer();
+}
+
+void EngineWorker::stopServing() {
+  wantServe_.reset();
+  endServer();
+  emit servingChanged({}, {});
+}
+
+void EngineWorker::startServer() {
+  if (!wantServe_) return;
+  if (!engine_) {
+    emit servingChanged({}, remote_ ? tr("A remote endpoint is not served again from here; "
+                                         "the server starts with the next local model.")
+                                    : tr("The server starts once a model is loaded."));
+    return;
+  }
+  flint::server::ServerOptions options;
+  options.port = wantServe_->first;
+  options.apiKey = wantServe_->second.toStdString();
+  options.modelName = loadedModelName(loadedDir_).toStdString();
+  options.engineLock = &engineTurn_;
+  try {
+    auto server = std::make_unique<flint::server::ChatServer>(*engine_, options);
+    const int port = server->bind();
+    server_ = std::move(server);
+    serverThread_ = std::thread([server = server_.get()] { server->serve(); });
+    const QString url = QStringLiteral("http://127.0.0.1:%1/v1").arg(port);
+    flint::log::logger("ui")->info("serving {} at {}", options.modelName, url.toStdString());
+    emit servingChanged(url, {});
+  } catch (const std::exception& e) {
+    emit servingChanged({}, tr("The local server could not start: %1.").arg(errorClause(e)));
+  }
+}
+
+void EngineWorker::endServer() {
+  if (!server_) return;
+  server_->stop();
+  if (serverThread_.joinable()) serverThread_.join();
+  server_.reset();
 }
 
 void EngineWorker::load(const LoadRequest& request) {
@@ -101,6 +147,7 @@ void EngineWorker::load(const LoadRequest& request) {
     emit loadAbandoned(request.ticket, loadedDir_);
     return;
   }
+  endServer();  // it answers from the engine about to go
   session_.reset();
   remote_.reset();
   prefixCache_.reset();
@@ -108,6 +155,7 @@ void EngineWorker::load(const LoadRequest& request) {
   session_ = std::move(session);
   loadedDir_ = request.modelDir;
   emit loaded(request.ticket, loadedDir_, qint64(engine_->config().maxPositionEmbeddings));
+  startServer();
 }
 
 void EngineWorker::loadRemote(const LoadRequest& request) {
@@ -145,12 +193,14 @@ void EngineWorker::loadRemote(const LoadRequest& request) {
     return;
   }
   // The local model goes: its memory is what a remote endpoint spares.
+  endServer();
   session_.reset();
   prefixCache_.reset();
   engine_.reset();
   remote_ = std::move(chat);
   loadedDir_ = key;
   emit loaded(request.ticket, loadedDir_, qint64(remote_->contextMax()));
+  startServer();
 }
 
 void EngineWorker::generate(const flint::engine::GenerateRequest& request,
@@ -167,6 +217,9 @@ void EngineWorker::generate(const flint::engine::GenerateRequest& request,
   StreamBatcher batcher([this](StreamBatch batch) { emit streamed(batch); },
                         StreamBatcher::kDefaultInterval, residency);
   try {
+    // The local server, when on, answers from the same engine: one reply at a time.
+    std::unique_lock<std::mutex> turn;
+    if (session_) turn = std::unique_lock(engineTurn_);
     flint::documents::PrefixReuse reuse;
     if (session_ && documentQuestion) {
       if (!prefixCache_)

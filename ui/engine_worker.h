@@ -8,6 +8,7 @@
 // of a folder: the worker then holds a RemoteChat, driven the same way (app/remote/remote_chat.h).
 #include "app/documents/prefix_cache.h"
 #include "app/remote/remote_chat.h"
+#include "app/server/chat_server.h"
 #include "engine/engine.h"
 #include "ui/stream_batcher.h"
 
@@ -18,7 +19,9 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 namespace flint::ui {
 
@@ -67,6 +70,12 @@ class EngineWorker : public QObject {
   void generate(const flint::engine::GenerateRequest& request,
                 const std::optional<std::string>& documentQuestion = std::nullopt);
 
+  // Serves the loaded local model to other programs (OpenAI-compatible, flint-cli serve's
+  // protocol) on 127.0.0.1:`port` (0: any free port), taking turns with the chat; it follows
+  // the model through reloads until stopServing(). servingChanged says where, or why not.
+  void serve(int port, const QString& apiKey);
+  void stopServing();
+
   // Safe from any thread: stop the reply in progress after its current token / allow the
   // next one to run. The controller clears before queueing a reply, so an early stop holds.
   void requestStop() { cancel_.store(true); }
@@ -83,6 +92,8 @@ class EngineWorker : public QObject {
   void loadAbandoned(quint64 ticket, const QString& keptDir);
   void streamed(const flint::ui::StreamBatch& batch);
   void finished(const flint::ui::ReplyOutcome& outcome);
+  // url: where the server answers (empty: not serving); error: why not, as a sentence.
+  void servingChanged(const QString& url, const QString& error);
 
  private:
   // Checks the endpoint's model list, then chats there instead of with a local model.
@@ -96,6 +107,13 @@ class EngineWorker : public QObject {
   std::unique_ptr<flint::remote::RemoteChat> remote_;
   // Saved document prefixes of the loaded model, opened at its first document question.
   std::optional<flint::documents::PrefixCache> prefixCache_;
+  // The engine answers the chat and the local server one reply at a time.
+  std::mutex engineTurn_;
+  std::unique_ptr<flint::server::ChatServer> server_;
+  std::thread serverThread_;
+  std::optional<std::pair<int, QString>> wantServe_;  // port and key, while the switch is on
+  void startServer();
+  void endServer();
   QString loadedDir_;  // the folder, or remoteModelKey() of the endpoint
   std::atomic<bool> cancel_{false};
   std::atomic<quint64> wantedLoad_{0};

@@ -40,8 +40,14 @@ std::string routeLabel(const std::string& path) {
 
 ChatServer::ChatServer(engine::Engine& engine, ServerOptions options)
     : options_(std::move(options)),
-      queue_(engine, options_.queueCapacity, metrics_),
+      queue_(engine, options_.queueCapacity, metrics_, options_.engineLock),
       http_(std::make_unique<httplib::Server>()) {
+  // cpp-httplib also sets SO_REUSEPORT, which lets a second server bind the same port and
+  // take half its connections; a port in use must be an error instead.
+  http_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   route();
 }
 

@@ -9,6 +9,7 @@
 #include "app/server/server_metrics.h"
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace httplib {
@@ -26,6 +27,9 @@ struct ServerOptions {
   std::size_t queueCapacity = 8;
   std::size_t maxBodyBytes = std::size_t(4) << 20;
   std::string modelName;  // what /v1/models and every answer call the model
+  // When the engine also answers someone else (the app's own chat), both take this lock
+  // around each reply: the engine runs one at a time. Null: the server has it to itself.
+  std::mutex* engineLock = nullptr;
 };
 
 class ChatServer {

@@ -22,11 +22,12 @@ class JobSink final : public engine::StreamSink {
 }  // namespace
 
 GenerationQueue::GenerationQueue(engine::Engine& engine, std::size_t capacity,
-                                 ServerMetrics& metrics)
+                                 ServerMetrics& metrics, std::mutex* engineLock)
     : engine_(engine),
       session_(engine.newSession()),
       capacity_(capacity),
       metrics_(metrics),
+      engineLock_(engineLock),
       thread_([this] { run(); }) {}
 
 GenerationQueue::~GenerationQueue() {
@@ -82,6 +83,8 @@ void GenerationQueue::run() {
 }
 
 void GenerationQueue::generate(GenerationJob& job) {
+  std::unique_lock<std::mutex> engineTurn;
+  if (engineLock_) engineTurn = std::unique_lock(*engineLock_);
   job.markStarted();
   JobSink sink(job);
   try {

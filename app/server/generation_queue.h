@@ -15,7 +15,9 @@ namespace flint::server {
 
 class GenerationQueue {
  public:
-  GenerationQueue(engine::Engine& engine, std::size_t capacity, ServerMetrics& metrics);
+  // `engineLock` (optional) is held around each reply, for an engine others use too.
+  GenerationQueue(engine::Engine& engine, std::size_t capacity, ServerMetrics& metrics,
+                  std::mutex* engineLock = nullptr);
   ~GenerationQueue();
   GenerationQueue(const GenerationQueue&) = delete;
   GenerationQueue& operator=(const GenerationQueue&) = delete;
@@ -33,6 +35,7 @@ class GenerationQueue {
   std::unique_ptr<engine::Session> session_;
   const std::size_t capacity_;
   ServerMetrics& metrics_;
+  std::mutex* engineLock_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<GenerationJob>> waiting_;

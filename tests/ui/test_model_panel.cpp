@@ -4,6 +4,7 @@
 // keeps the previous model, and a host budget is saved and reloads the model. The remote entry
 // against a real `flint-cli serve`: its connection test in words, the endpoint (key included)
 // saved and read back, and the engine worker answering through the endpoint.
+#include "app/remote/remote_chat.h"
 #include "app/remote/remote_settings.h"
 #include "app/store/conversation_service.h"
 #include "app/store/database.h"
@@ -30,6 +31,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <thread>
 
 using flint::ui::ChatController;
 using flint::ui::MessageModel;
@@ -217,6 +219,53 @@ class ModelPanelTest : public QObject {
     QVERIFY(!panel_->connectionOk());
     QVERIFY2(panel_->connectionText().startsWith("Nothing answers at http://127.0.0.1:"),
              qPrintable(panel_->connectionText()));
+  }
+
+  // The app's local server answers another program from the loaded model while the chat
+  // answers too (they take turns), follows nothing once switched off, and says why it cannot
+  // start on a port already taken.
+  void theLocalServerAnswersOtherProgramsBesideTheChat() {
+    loadTiny();
+    chat_->setServing(true, 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!chat_->serverUrl().isEmpty(), kTimeoutMs);
+    QCOMPARE(chat_->serverError(), QString());
+    flint::remote::RemoteEndpoint endpoint;
+    endpoint.url = chat_->serverUrl().toStdString();
+    endpoint.model = "flint-tiny";
+    const auto models = flint::remote::RemoteClient(endpoint).models();
+    QCOMPARE(models.size(), std::size_t(1));
+    QCOMPARE(models[0].id, std::string("flint-tiny"));
+
+    struct Sink final : flint::engine::StreamSink {
+      std::string answer;
+      void onThinking(std::string_view) override {}
+      void onAnswer(std::string_view t) override { answer += t; }
+      void onStats(const flint::engine::Stats&) override {}
+    } sink;
+    flint::engine::GenerateRequest request;
+    request.messages = {{flint::engine::ChatRole::kUser, "What is 2+2?", ""}};
+    request.sampling.temperature = 0;
+    request.maxTokens = 24;
+    std::thread other([&] { flint::remote::RemoteChat(endpoint).generate(request, sink); });
+    QCOMPARE(replyState(), QStringLiteral("done"));  // the chat answers meanwhile
+    other.join();
+    QVERIFY(!sink.answer.empty());
+
+    // A second server cannot take the same port: said in words, and the first goes on.
+    const int port = QUrl(chat_->serverUrl()).port();
+    ChatController second;
+    second.setDatabasePath(dbPath_);
+    second.setModelDir(tinyDir());
+    QTRY_COMPARE_WITH_TIMEOUT(second.modelStatus(), QStringLiteral("ready"), kTimeoutMs);
+    second.setServing(true, port);
+    QTRY_VERIFY_WITH_TIMEOUT(!second.serverError().isEmpty(), kTimeoutMs);
+    QVERIFY2(second.serverError().startsWith("The local server could not start: "),
+             qPrintable(second.serverError()));
+
+    chat_->setServing(false);
+    QTRY_VERIFY_WITH_TIMEOUT(chat_->serverUrl().isEmpty(), kTimeoutMs);
+    QVERIFY_THROWS_EXCEPTION(flint::remote::RemoteError,
+                             flint::remote::RemoteClient(endpoint).models());
   }
 
   // At start the app chats with the endpoint chosen last time; when it does not answer, with

@@ -201,5 +201,38 @@ Dialog {
                 onClicked: model.applyBudget(0)
             }
         }
+
+        // The loaded model for other programs: flint-cli serve's OpenAI-compatible protocol on
+        // this machine only, taking turns with the chat.
+        RowLayout {
+            Layout.fillWidth: true
+            Switch {
+                id: serveSwitch
+                objectName: "localServerSwitch"
+                text: qsTr("Serve this model to other programs on port")
+                checked: panel.controller.serverUrl !== ""
+                onToggled: panel.controller.setServing(checked, servePort.value, "")
+            }
+            SpinBox {
+                id: servePort
+                objectName: "localServerPort"
+                from: 1024
+                to: 65535
+                value: 8080
+                editable: true
+                enabled: !serveSwitch.checked
+            }
+        }
+        Label {
+            objectName: "localServerStatus"
+            Layout.fillWidth: true
+            wrapMode: Text.Wrap
+            visible: text !== ""
+            text: panel.controller.serverError !== "" ? panel.controller.serverError
+                  : panel.controller.serverUrl !== ""
+                    ? qsTr("Other programs reach it at %1 (chat/completions, models, metrics).")
+                          .arg(panel.controller.serverUrl)
+                    : ""
+        }
     }
 }
