@@ -14,6 +14,7 @@
 #include "engine/model/model_files.h"
 #include "engine/model/transformer.h"
 #include "kernels/cpu/thread_pool.h"
+#include "tests/engine/experts/expert_test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -25,8 +26,7 @@
 namespace flint::engine {
 namespace {
 
-const std::filesystem::path kExperts64 =
-    std::filesystem::path(FLINT_TEST_CHECKPOINTS_DIR) / "experts64";
+using namespace flint::engine::testing;
 constexpr double kFastLink = 64e9;  // bytes per second: keeps the tests quick
 
 class RecordingSink : public StreamSink {
@@ -49,28 +49,6 @@ class RecordingSink : public StreamSink {
   std::atomic<bool>* cancel_;
   std::size_t cancelCalls_;
 };
-
-std::vector<TokenId> promptIds() {
-  std::vector<TokenId> ids;
-  for (int i = 0; i < 40; ++i) ids.push_back(TokenId((i * 37 + 11) % 300 + 2));
-  return ids;
-}
-
-GenerateRequest greedyRequest() {
-  GenerateRequest r;
-  r.messages = {{ChatRole::kUser, "Tell me about the experts of this model, please.", ""}};
-  r.sampling.temperature = 0;
-  r.maxTokens = 48;
-  return r;
-}
-
-void expectBitIdentical(const std::vector<float>& a, const std::vector<float>& b,
-                        const std::string& what) {
-  ASSERT_EQ(a.size(), b.size()) << what;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    ASSERT_EQ(std::bit_cast<std::uint32_t>(a[i]), std::bit_cast<std::uint32_t>(b[i]))
-        << what << " at " << i;
-}
 
 LoadOptions threeTiers(double host, double device, double speedup) {
   LoadOptions o;
