@@ -66,6 +66,18 @@ class ServeProcess {
   int port_ = 0;
 };
 
+// One value of a Prometheus text (flint-cli serve's /metrics), -1 when absent.
+inline double metricValue(const std::string& text, const std::string& key) {
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    if (text.compare(at, key.size() + 1, key + " ") == 0)
+      return std::stod(text.substr(at + key.size() + 1, end - at - key.size() - 1));
+    at = end + 1;
+  }
+  return -1;
+}
+
 // A loopback port that is bound but not listening: a connection there is refused, and while
 // this holds it no other test's server can take it.
 class ClosedPort {

@@ -163,12 +163,7 @@ TEST(RemoteErrors, NothingListeningIsASentence) {
 double metric(int port, const std::string& key) {
   httplib::Client c("127.0.0.1", port);
   auto r = c.Get("/metrics");
-  if (!r || r->status != 200) return -1;
-  std::istringstream lines(r->body);
-  std::string line;
-  while (std::getline(lines, line))
-    if (line.rfind(key + " ", 0) == 0) return std::stod(line.substr(key.size() + 1));
-  return -1;
+  return r && r->status == 200 ? flint::testing::metricValue(r->body, key) : -1;
 }
 
 // A whole-answer client that hangs up once the answer has begun stops its generation: the

@@ -84,12 +84,7 @@ Streamed parseStream(const std::string& text) {
 
 double metric(httplib::Client& c, const std::string& key) {
   auto r = c.Get("/metrics");
-  if (!r || r->status != 200) return -1;
-  std::istringstream lines(r->body);
-  std::string line;
-  while (std::getline(lines, line))
-    if (line.rfind(key + " ", 0) == 0) return std::stod(line.substr(key.size() + 1));
-  return -1;
+  return r && r->status == 200 ? flint::testing::metricValue(r->body, key) : -1;
 }
 
 class Server : public ::testing::Test {

@@ -45,9 +45,7 @@ double metric(QNetworkAccessManager& net, const flint::testing::ServeProcess& se
   QNetworkRequest r(QUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(server.port())));
   std::unique_ptr<QNetworkReply> reply(net.get(r));
   if (!finish(reply.get())) return -1;
-  for (const QByteArray& line : reply->readAll().split('\n'))
-    if (line.startsWith(key + ' ')) return line.mid(key.size() + 1).toDouble();
-  return -1;
+  return flint::testing::metricValue(reply->readAll().toStdString(), key.toStdString());
 }
 
 }  // namespace
