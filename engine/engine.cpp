@@ -7,6 +7,7 @@
 #include "engine/model/finite_check.h"
 #include "engine/model/model_error.h"
 #include "engine/model/transformer.h"
+#include "engine/model/weight_warmup.h"
 #include "engine/tokenizer/reply_splitter.h"
 #include "kernels/cpu/thread_pool.h"
 
@@ -338,18 +339,31 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
 
 }  // namespace
 
-std::unique_ptr<Engine> Engine::load(const std::filesystem::path& dir, const LoadOptions& options) {
+std::unique_ptr<Engine> Engine::load(const std::filesystem::path& dir, const LoadOptions& options,
+                                     const LoadProgress* progress) {
   auto log = log::logger("engine");
   const auto start = Clock::now();
+  LoadProgressMeter meter(progress);
+  // Shares of the bar: headers are quick; reading weights is the long part (a scan for NaN
+  // reads everything once more).
+  meter.stage("Reading the checkpoint's headers", 0.02);
   ModelFiles files = openModelFiles(dir);
   Tokenizer tokenizer = Tokenizer::fromModelDir(dir);
   if (tokenizer.idLimit() > std::size_t(files.config.vocabSize))
     throw ModelError("tokenizer.json in " + dir.string() + " has ids up to " +
                      std::to_string(tokenizer.idLimit() - 1) + " but the model's vocab_size is " +
                      std::to_string(files.config.vocabSize));
-  if (options.checkFinite) checkWeightsFinite(files.weights);
+  if (options.checkFinite) {
+    meter.stage("Checking the weights for NaN and infinity", 0.5);
+    checkWeightsFinite(files.weights, &meter);
+  }
+  meter.stage("Reading the weights into memory", 0.97);
+  const std::uint64_t warmed = warmWeights(files.weights, meter);
+  meter.stage("Preparing the expert store", 1.0);
   auto engine = std::make_unique<EngineImpl>(std::move(files), std::move(tokenizer), options);
-  log->info("loaded {} in {:.2f} s", dir.string(), secondsSince(start));
+  meter.advance(1, 1);
+  log->info("loaded {} in {:.2f} s ({:.1f} MiB of weights read into memory)", dir.string(),
+            secondsSince(start), double(warmed) / double(1 << 20));
   return engine;
 }
 

@@ -11,6 +11,7 @@
 #include "engine/experts/expert_placement.h"
 #include "engine/experts/expert_residency.h"
 #include "engine/experts/expert_stats.h"
+#include "engine/model/load_progress.h"
 #include "engine/model/model_config.h"
 #include "engine/model/numerics.h"
 #include "engine/sampling/sampler.h"
@@ -154,9 +155,12 @@ class Session {
 class Engine {
  public:
   virtual ~Engine() = default;
-  // Reads config.json, tokenizer.json and the weights' headers, validates every tensor and
-  // binds the weights. Throws ModelError / TokenizerError with a sentence naming the culprit.
-  static std::unique_ptr<Engine> load(const std::filesystem::path& dir, const LoadOptions& options);
+  // Reads config.json, tokenizer.json and the weights' headers, validates every tensor, binds
+  // the weights and reads the ones every token uses into memory (weight_warmup.h). Throws
+  // ModelError / TokenizerError with a sentence naming the culprit, LoadCancelled when
+  // `progress` asks to stop. `progress` hears each stage and the fraction done.
+  static std::unique_ptr<Engine> load(const std::filesystem::path& dir, const LoadOptions& options,
+                                      const LoadProgress* progress = nullptr);
 
   virtual const ModelConfig& config() const = 0;
   virtual const Tokenizer& tokenizer() const = 0;

@@ -88,6 +88,7 @@ ChatController::ChatController(QObject* parent)
   worker_->moveToThread(&engineThread_);
   connect(worker_, &EngineWorker::loading, this, &ChatController::onLoading);
   connect(worker_, &EngineWorker::loaded, this, &ChatController::onLoaded);
+  connect(worker_, &EngineWorker::loadProgress, this, &ChatController::onLoadProgress);
   connect(worker_, &EngineWorker::loadFailed, this, &ChatController::onLoadFailed);
   connect(worker_, &EngineWorker::loadAbandoned, this,
           [this](quint64, const QString& keptDir) { onLoadAbandoned(keptDir); });
@@ -305,6 +306,11 @@ void ChatController::copyToClipboard(const QString& text) {
 void ChatController::onLoading(quint64 ticket, const QString& dir) {
   if (ticket == pendingLoad_)
     setLoadPhase(tr("Reading and checking the weights of %1…").arg(loadedModelName(dir)));
+}
+
+void ChatController::onLoadProgress(quint64 ticket, const QString& stage, double fraction) {
+  if (ticket != pendingLoad_) return;
+  setLoadPhase(tr("%1… %2 %").arg(stage).arg(qRound(fraction * 100)), fraction);
 }
 
 // The worker swapped models: true whatever the user did meanwhile.
@@ -564,9 +570,10 @@ void ChatController::setModelStatus(const QString& status, const QString& name) 
   emit modelStatusChanged();
 }
 
-void ChatController::setLoadPhase(const QString& phase) {
-  if (phase == loadPhase_) return;
+void ChatController::setLoadPhase(const QString& phase, double fraction) {
+  if (phase == loadPhase_ && fraction == loadFraction_) return;
   loadPhase_ = phase;
+  loadFraction_ = fraction;
   emit loadPhaseChanged();
 }
 

@@ -38,6 +38,8 @@ class ChatController : public QObject, public QQmlParserStatus {
   Q_PROPERTY(QString modelName READ modelName NOTIFY modelStatusChanged)
   // What a load is doing now, in words (empty when no load runs).
   Q_PROPERTY(QString loadPhase READ loadPhase NOTIFY loadPhaseChanged)
+  // How much of the load is done, in [0, 1]; -1 while nothing measurable has been reported.
+  Q_PROPERTY(double loadFraction READ loadFraction NOTIFY loadPhaseChanged)
   // Host memory for the routed experts, in bytes; 0: this machine's plan decides.
   Q_PROPERTY(qint64 hostExpertBudget READ hostExpertBudget NOTIFY hostExpertBudgetChanged)
   Q_PROPERTY(QString error READ error NOTIFY errorChanged)
@@ -71,6 +73,7 @@ class ChatController : public QObject, public QQmlParserStatus {
   QString modelStatus() const { return modelStatus_; }
   QString modelName() const { return modelName_; }
   QString loadPhase() const { return loadPhase_; }
+  double loadFraction() const { return loadFraction_; }
   qint64 hostExpertBudget() const { return hostExpertBudget_; }
   QString error() const { return error_; }
   MessageModel* messages() const { return messages_; }
@@ -132,12 +135,14 @@ class ChatController : public QObject, public QQmlParserStatus {
 
  private:
   void onLoading(quint64 ticket, const QString& dir);
+  void onLoadProgress(quint64 ticket, const QString& stage, double fraction);
   void onLoaded(quint64 ticket, const QString& dir);
   void onLoadFailed(quint64 ticket, const QString& why, const QString& keptDir);
   void onLoadAbandoned(const QString& keptDir);
   // The status and folder of the model the worker kept (none: failed, or idle if none was).
   void showKeptModel(const QString& keptDir, const QString& noneStatus);
-  void setLoadPhase(const QString& phase);
+  // `fraction`: -1 while the load has not measured its progress.
+  void setLoadPhase(const QString& phase, double fraction = -1);
   void setModelDirValue(const QString& dir);
   void readHostExpertBudget();
   void onStreamed(const StreamBatch& batch);
@@ -167,6 +172,7 @@ class ChatController : public QObject, public QQmlParserStatus {
   QString modelStatus_ = QStringLiteral("idle");
   QString modelName_;
   QString loadPhase_;
+  double loadFraction_ = -1;
   QString loadedDir_;  // the folder of the model the worker holds; empty: none
   qint64 hostExpertBudget_ = 0;
   quint64 lastTicket_ = 0;

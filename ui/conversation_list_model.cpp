@@ -188,22 +188,39 @@ std::vector<ConversationListModel::Row> ConversationListModel::readRows() {
   return rows;
 }
 
-// Same conversations in the same order (a rename, a refresh): the rows change in place and
-// the list keeps its scroll position. Anything else resets the list.
+// The list changes by the smallest edit its ends allow: rows kept at both ends change in place
+// (only those whose data differs are announced), the middle is removed and inserted. A new
+// conversation at the top is one insert, a deleted one one removal, and the list keeps its
+// scroll position; a reset would rebuild every delegate on each send.
 void ConversationListModel::replaceRows(std::vector<Row> rows) {
-  const bool sameOrder = std::equal(
-      rows.begin(), rows.end(), m_rows.begin(), m_rows.end(), [](const Row& a, const Row& b) {
-        return a.conversationId == b.conversationId && a.messageId == b.messageId;
-      });
-  if (sameOrder) {
-    m_rows = std::move(rows);
-    if (!m_rows.empty()) emit dataChanged(index(0), index(int(m_rows.size()) - 1));
-    return;
-  }
+  const auto same = [](const Row& a, const Row& b) { return a.conversationId == b.conversationId; };
+  const std::size_t oldSize = m_rows.size(), newSize = rows.size();
+  std::size_t head = 0;
+  while (head < oldSize && head < newSize && same(m_rows[head], rows[head])) ++head;
+  std::size_t tail = 0;
+  while (tail < oldSize - head && tail < newSize - head &&
+         same(m_rows[oldSize - 1 - tail], rows[newSize - 1 - tail]))
+    ++tail;
   const int before = count();
-  beginResetModel();
-  m_rows = std::move(rows);
-  endResetModel();
+  if (oldSize - head - tail > 0) {
+    beginRemoveRows({}, int(head), int(oldSize - tail) - 1);
+    m_rows.erase(m_rows.begin() + std::ptrdiff_t(head),
+                 m_rows.begin() + std::ptrdiff_t(oldSize - tail));
+    endRemoveRows();
+  }
+  if (newSize - head - tail > 0) {
+    beginInsertRows({}, int(head), int(newSize - tail) - 1);
+    m_rows.insert(m_rows.begin() + std::ptrdiff_t(head),
+                  std::make_move_iterator(rows.begin() + std::ptrdiff_t(head)),
+                  std::make_move_iterator(rows.begin() + std::ptrdiff_t(newSize - tail)));
+    endInsertRows();
+  }
+  for (std::size_t i = 0; i < newSize; ++i) {
+    if (i >= head && i < newSize - tail) continue;  // just inserted
+    if (m_rows[i] == rows[i]) continue;
+    m_rows[i] = std::move(rows[i]);
+    emit dataChanged(index(int(i)), index(int(i)));
+  }
   if (count() != before) emit countChanged();
 }
 

@@ -97,6 +97,7 @@ class ConversationListModel : public QAbstractListModel, public QQmlParserStatus
     QDateTime updatedAt;
     QString snippet;
     qint64 messageId = 0;
+    bool operator==(const Row&) const = default;
   };
 
   std::vector<Row> readRows();

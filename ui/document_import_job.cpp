@@ -39,11 +39,8 @@ DocumentImportOutcome runDocumentImport(const DocumentImportJob& job,
     flint::documents::PreparedDocument prepared =
         flint::documents::prepareDocument(job.file.toStdString(), *outcome.tokenizer, options);
     prepared.record.conversationId = job.conversationId;
-    // The chat's own connection checked the file when it opened it.
-    flint::store::OpenOptions opening;
-    opening.checkIntegrity = false;
-    flint::store::Database db =
-        flint::store::Database::open(job.databasePath.toStdString(), opening);
+    flint::store::Database db = flint::store::Database::open(job.databasePath.toStdString(),
+                                                             flint::store::secondaryConnection());
     prepared.record.id = flint::store::addDocument(db, prepared.record, prepared.chunks);
     prepared.record.content.clear();
     outcome.stored = std::move(prepared.record);

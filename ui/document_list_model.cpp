@@ -78,6 +78,8 @@ void DocumentListModel::setDatabasePath(const QString& path) {
   if (path == databasePath_) return;
   databasePath_ = path;
   db_.reset();
+  // Opened now, at start, rather than inside the first send, where it held the GUI thread.
+  database();
   emit databasePathChanged();
   refresh();
 }
@@ -300,10 +302,8 @@ flint::store::Database* DocumentListModel::database() {
   if (db_) return &*db_;
   if (databasePath_.isEmpty()) return nullptr;
   try {
-    // The chat's own connection checked the file when it opened it.
-    flint::store::OpenOptions options;
-    options.checkIntegrity = false;
-    db_.emplace(flint::store::Database::open(databasePath_.toStdString(), options));
+    db_.emplace(flint::store::Database::open(databasePath_.toStdString(),
+                                             flint::store::secondaryConnection()));
   } catch (const std::exception& e) {
     flint::log::logger("ui")->error("documents: could not open the database: {}", e.what());
     setError(tr("The conversation database could not be opened: %1.").arg(errorClause(e)));

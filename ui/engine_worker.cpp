@@ -128,8 +128,14 @@ void EngineWorker::load(const LoadRequest& request) {
   try {
     if (!std::filesystem::is_directory(dir))
       throw std::runtime_error("the folder " + dir.string() + " does not exist");
+    // Cancel reaches into the load itself: it ends at the next few MiB read.
+    flint::engine::LoadProgress progress;
+    progress.report = [this, ticket = request.ticket](std::string_view stage, double fraction) {
+      emit loadProgress(ticket, QString::fromUtf8(stage.data(), qsizetype(stage.size())), fraction);
+    };
+    progress.cancelled = [this, ticket = request.ticket] { return wantedLoad_.load() != ticket; };
     engine = flint::engine::Engine::load(
-        dir, loadOptionsFor(planModelMemory(dir), request.hostExpertBytes));
+        dir, loadOptionsFor(planModelMemory(dir), request.hostExpertBytes), &progress);
     session = engine->newSession();
   } catch (const std::exception& e) {
     flint::log::logger("ui")->error("could not load {}: {}", dir.string(), e.what());

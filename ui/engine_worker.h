@@ -90,6 +90,8 @@ class EngineWorker : public QObject {
   // keptDir: the folder of the model still loaded (empty: none).
   void loadFailed(quint64 ticket, const QString& error, const QString& keptDir);
   void loadAbandoned(quint64 ticket, const QString& keptDir);
+  // A local load's stage in words and its fraction done in [0, 1], rising.
+  void loadProgress(quint64 ticket, const QString& stage, double fraction);
   void streamed(const flint::ui::StreamBatch& batch);
   void finished(const flint::ui::ReplyOutcome& outcome);
   // url: where the server answers (empty: not serving); error: why not, as a sentence.

@@ -67,26 +67,48 @@ QHash<int, QByteArray> MessageModel::roleNames() const {
           {ErrorRole, "error"}};
 }
 
+// The rows both branches start with are updated in place and only the rest is removed and
+// inserted: a reset would rebuild every message's delegate (Markdown layout included), which
+// held the GUI thread for tens of milliseconds on each send.
 void MessageModel::setBranch(const std::vector<flint::store::PathEntry>& branch) {
-  beginResetModel();
-  rows_.clear();
-  rows_.reserve(branch.size());
-  for (const flint::store::PathEntry& entry : branch) {
-    const flint::store::Message& m = entry.message;
-    Row r;
-    r.id = m.id;
-    r.role = m.role;
-    r.content = QString::fromStdString(m.content);
-    r.thinking = QString::fromStdString(m.thinking);
-    r.thinkingSeconds = thinkingSeconds(m.stats);
-    if (m.mode) r.mode = word(flint::store::toString(*m.mode));
-    r.siblingIndex = entry.siblingIndex;
-    r.siblingCount = entry.siblingCount;
-    r.state = m.state;
-    r.error = QString::fromStdString(m.error);
-    rows_.push_back(std::move(r));
+  std::vector<Row> rows;
+  rows.reserve(branch.size());
+  for (const flint::store::PathEntry& entry : branch) rows.push_back(rowOf(entry));
+  std::size_t common = 0;
+  while (common < rows.size() && common < rows_.size() && rows[common].id == rows_[common].id)
+    ++common;
+  if (common < rows_.size()) {
+    beginRemoveRows({}, int(common), int(rows_.size()) - 1);
+    rows_.erase(rows_.begin() + std::ptrdiff_t(common), rows_.end());
+    endRemoveRows();
   }
-  endResetModel();
+  // Only rows whose figures differ are announced: a changed row relays out its Markdown.
+  for (std::size_t i = 0; i < common; ++i) {
+    if (rows_[i] == rows[i]) continue;
+    rows_[i] = std::move(rows[i]);
+    emit dataChanged(index(int(i)), index(int(i)));
+  }
+  if (common < rows.size()) {
+    beginInsertRows({}, int(common), int(rows.size()) - 1);
+    std::move(rows.begin() + std::ptrdiff_t(common), rows.end(), std::back_inserter(rows_));
+    endInsertRows();
+  }
+}
+
+MessageModel::Row MessageModel::rowOf(const flint::store::PathEntry& entry) {
+  const flint::store::Message& m = entry.message;
+  Row r;
+  r.id = m.id;
+  r.role = m.role;
+  r.content = QString::fromStdString(m.content);
+  r.thinking = QString::fromStdString(m.thinking);
+  r.thinkingSeconds = thinkingSeconds(m.stats);
+  if (m.mode) r.mode = word(flint::store::toString(*m.mode));
+  r.siblingIndex = entry.siblingIndex;
+  r.siblingCount = entry.siblingCount;
+  r.state = m.state;
+  r.error = QString::fromStdString(m.error);
+  return r;
 }
 
 void MessageModel::clear() {

@@ -62,8 +62,10 @@ class MessageModel : public QAbstractListModel {
     int siblingCount = 1;
     flint::store::MessageState state = flint::store::MessageState::Done;
     QString error;
+    bool operator==(const Row&) const = default;
   };
   void changed(int row, const QList<int>& roles);
+  static Row rowOf(const flint::store::PathEntry& entry);
 
   std::vector<Row> rows_;
 };

@@ -6,6 +6,7 @@
 #include "app/system/system_report.h"
 #include "engine/logging/log.h"
 #include "ui/engine_worker.h"
+#include "ui/local_path.h"
 
 #include <QDir>
 
@@ -79,6 +80,20 @@ void ModelPanelModel::inspect() {
   emit inspected();
 }
 
+QUrl ModelPanelModel::browseStart() const {
+  return folderUrlOrHome(folder_);
+}
+
+void ModelPanelModel::chooseFolder(const QUrl& url) {
+  const LocalPath chosen = localPathFromUrl(url);
+  if (chosen.error.isEmpty()) {
+    setFolder(chosen.path);
+    return;
+  }
+  error_ = chosen.error;
+  emit inspected();
+}
+
 std::optional<std::uint64_t> ModelPanelModel::budget() const {
   if (!chat_ || chat_->hostExpertBudget() <= 0) return std::nullopt;
   return std::uint64_t(chat_->hostExpertBudget());
@@ -148,9 +163,8 @@ flint::remote::RemoteEndpoint ModelPanelModel::endpoint() const {
 void ModelPanelModel::readStoredEndpoint() {
   if (!chat_ || chat_->databasePath().isEmpty()) return;
   try {
-    flint::store::OpenOptions options;
-    options.checkIntegrity = false;  // the chat opened and checked it already
-    auto db = flint::store::Database::open(chat_->databasePath().toStdString(), options);
+    auto db = flint::store::Database::open(chat_->databasePath().toStdString(),
+                                           flint::store::secondaryConnection());
     const auto stored = flint::remote::loadEndpoint(db);
     if (!stored) return;
     remoteUrl_ = QString::fromStdString(stored->endpoint.url);
@@ -166,7 +180,8 @@ void ModelPanelModel::readStoredEndpoint() {
 void ModelPanelModel::saveEndpoint(bool inUse) {
   if (!chat_ || chat_->databasePath().isEmpty()) return;
   try {
-    auto db = flint::store::Database::open(chat_->databasePath().toStdString());
+    auto db = flint::store::Database::open(chat_->databasePath().toStdString(),
+                                           flint::store::secondaryConnection());
     flint::remote::StoredEndpoint stored;
     stored.endpoint = endpoint();
     stored.inUse = inUse;

@@ -16,6 +16,7 @@
 #include <QString>
 #include <QStringList>
 #include <QThread>
+#include <QUrl>
 
 #include <optional>
 
@@ -79,6 +80,10 @@ class ModelPanelModel : public QObject {
   Q_INVOKABLE void applyBudget(qint64 bytes);
   // Reads the folder again (after the files changed).
   Q_INVOKABLE void inspect();
+  // The folder picker ("Browse…"): where it opens (the folder, or home when it is missing),
+  // and its choice, set as a typed folder is. A URL that is not local is refused in `error`.
+  Q_INVOKABLE QUrl browseStart() const;
+  Q_INVOKABLE void chooseFolder(const QUrl& url);
   Q_INVOKABLE QString formatBytes(qint64 bytes) const;
   // Asks the endpoint for its models; the result comes with connectionTested(). A model name
   // left empty becomes the endpoint's first model.

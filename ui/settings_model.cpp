@@ -25,7 +25,7 @@ void SettingsModel::setDatabasePath(const QString& path) {
     return;
   }
   try {
-    db_.emplace(store::Database::open(path.toStdString()));
+    db_.emplace(store::Database::open(path.toStdString(), store::secondaryConnection()));
   } catch (const std::exception& e) {
     flint::log::logger("ui")->error("could not open the settings in {}: {}", path.toStdString(),
                                     e.what());

@@ -20,6 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr std::array<std::string_view, 1> kPdf = {".pdf"};
 constexpr std::array<std::string_view, 4> kMarkdown = {".md", ".markdown", ".mdown", ".mkd"};
 constexpr std::array<std::string_view, 3> kHtml = {".html", ".htm", ".xhtml"};
 constexpr std::array<std::string_view, 44> kSource = {
@@ -124,7 +125,7 @@ std::string_view mimeType(DocumentFormat format) {
 
 DocumentFormat formatFromPath(const fs::path& file) {
   const std::string ext = lowerExtension(file);
-  if (ext == ".pdf") return DocumentFormat::Pdf;
+  if (hasExtension(kPdf, ext)) return DocumentFormat::Pdf;
   if (hasExtension(kMarkdown, ext)) return DocumentFormat::Markdown;
   if (hasExtension(kHtml, ext)) return DocumentFormat::Html;
   if (hasExtension(kSource, ext)) return DocumentFormat::SourceCode;
@@ -132,6 +133,22 @@ DocumentFormat formatFromPath(const fs::path& file) {
   if (name == "CMakeLists.txt" || name == "Makefile" || name == "Dockerfile")
     return DocumentFormat::SourceCode;
   return DocumentFormat::PlainText;
+}
+
+std::span<const std::string_view> extensionsOf(DocumentFormat format) {
+  switch (format) {
+    case DocumentFormat::PlainText:
+      return {};
+    case DocumentFormat::Markdown:
+      return kMarkdown;
+    case DocumentFormat::Html:
+      return kHtml;
+    case DocumentFormat::Pdf:
+      return kPdf;
+    case DocumentFormat::SourceCode:
+      return kSource;
+  }
+  return {};
 }
 
 std::string describeBytes(std::uint64_t bytes) {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,9 @@ enum class DocumentFormat { PlainText, Markdown, Html, Pdf, SourceCode };
 std::string_view mimeType(DocumentFormat format);
 // By the file's extension; files without a known one are read as plain text when they are.
 DocumentFormat formatFromPath(const std::filesystem::path& file);
+// The extensions (".md", lowercase, with the dot) formatFromPath knows for a format, for file
+// pickers' filters. PlainText has none: any file that holds text is read as plain text.
+std::span<const std::string_view> extensionsOf(DocumentFormat format);
 
 struct ImportOptions {
   // Larger files are refused from their size, before any byte is read.

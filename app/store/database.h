@@ -22,6 +22,14 @@ struct OpenOptions {
   int busyTimeoutMs = 10000;
 };
 
+// Another connection of the app to the file the chat's own connection opened and checked:
+// reading the whole file again for a quick_check would only cost time.
+inline OpenOptions secondaryConnection() {
+  OpenOptions options;
+  options.checkIntegrity = false;
+  return options;
+}
+
 // What opening did, for the log and for a notice to the user.
 struct OpenReport {
   int fromVersion = 0;           // schema version found (0: a new file)

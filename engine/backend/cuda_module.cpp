@@ -48,6 +48,10 @@ std::unique_ptr<CudaModule> CudaModule::open(const std::filesystem::path& path, 
   return std::unique_ptr<CudaModule>(new CudaModule(handle, path, probe));
 }
 
+void* CudaModule::symbol(const char* name) const {
+  return dlsym(handle_, name);
+}
+
 CudaProbeResult CudaModule::probe() const {
   FlintCudaProbe raw{};
   probe_(&raw);

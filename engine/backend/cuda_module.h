@@ -42,6 +42,8 @@ class CudaModule {
 
   CudaProbeResult probe() const;
   const std::filesystem::path& path() const { return path_; }
+  // The module's exported symbol `name`, or null when it has none.
+  void* symbol(const char* name) const;
 
  private:
   CudaModule(void* handle, std::filesystem::path path, FlintCudaProbeFn probeFn);

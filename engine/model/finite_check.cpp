@@ -46,9 +46,13 @@ std::int64_t firstNonFinite(DType dtype, std::span<const std::byte> bytes) {
 
 }  // namespace
 
-void checkWeightsFinite(const TensorStore& weights) {
+void checkWeightsFinite(const TensorStore& weights, LoadProgressMeter* meter) {
+  std::uint64_t total = 0, done = 0;
+  for (const TensorView& t : weights.tensors()) total += t.byteSize();
   for (const TensorView& t : weights.tensors()) {
     const std::int64_t at = firstNonFinite(t.dtype(), t.bytes());
+    done += t.byteSize();
+    if (meter != nullptr) meter->advance(done, total);
     if (at >= 0)
       throw ModelError("tensor " + t.name() + " in " + t.shardName() +
                        " holds a NaN or infinite value at element " + std::to_string(at) +

@@ -15,6 +15,7 @@
 #include <QQuickItem>
 #include <QQuickStyle>
 #include <QQuickWindow>
+#include <QSignalSpy>
 #include <QTimer>
 #include <QtQml/QQmlExtensionPlugin>
 #include <QtTest>
@@ -78,17 +79,23 @@ class GuiChatTest : public QObject {
     for (char c : std::string("What is 47+38?")) QTest::keyClick(window_, c);
     QCOMPARE(input->property("text").toString(), QStringLiteral("What is 47+38?"));
 
-    // The GUI thread's longest gap between timer ticks while the reply streams.
+    // The GUI thread's longest gap between timer ticks, in two phases: from Enter until the
+    // first token reaches the window (storing the question, building the two new messages'
+    // delegates, the frame that shows them) and from then while the reply streams, the phase
+    // the 16 ms goal is about.
     QElapsedTimer clock;
-    qint64 last = 0, longest = 0;
-    bool shotDuringGeneration = false;
+    qint64 last = 0, longestBeforeFirstToken = 0, longest = 0;
+    bool streaming = false, shotDuringGeneration = false;
     QTimer ticker;
     ticker.setInterval(1);
+    ticker.setTimerType(Qt::PreciseTimer);
     connect(&ticker, &QTimer::timeout, this, [&] {
       const qint64 now = clock.nsecsElapsed();
-      longest = std::max(longest, now - last);
+      qint64& phase = streaming ? longest : longestBeforeFirstToken;
+      phase = std::max(phase, now - last);
       last = now;
       QObject* stats = chat_->property("stats").value<QObject*>();
+      streaming = streaming || (stats && stats->property("generatedTokens").toInt() > 0);
       if (!shotDuringGeneration && chat_->property("busy").toBool() && stats &&
           stats->property("generatedTokens").toInt() >= 5) {
         shotDuringGeneration =
@@ -96,13 +103,20 @@ class GuiChatTest : public QObject {
         last = clock.nsecsElapsed();  // the grab itself is the test's, not the app's
       }
     });
+    // Wait in a running event loop: QTRY_* would sleep 10 ms between polls on this very
+    // thread, which the ticker would then count as the app's stall.
+    QSignalSpy finished(chat_, SIGNAL(replyFinished(qint64)));
     clock.start();
     ticker.start();
     QTest::keyClick(window_, Qt::Key_Return);
-    QTRY_VERIFY_WITH_TIMEOUT(chat_->property("busy").toBool(), 5000);
-    QTRY_VERIFY_WITH_TIMEOUT(!chat_->property("busy").toBool(), 120000);
+    QVERIFY(chat_->property("busy").toBool());
+    QVERIFY(finished.wait(120000));
     ticker.stop();
-    std::printf("GUI thread: longest stall while generating %.1f ms\n", double(longest) / 1e6);
+    QVERIFY(!chat_->property("busy").toBool());
+    std::printf(
+        "GUI thread: longest stall from Enter to the first token %.1f ms, while the reply "
+        "streamed %.1f ms\n",
+        double(longestBeforeFirstToken) / 1e6, double(longest) / 1e6);
     QVERIFY(shotDuringGeneration);
     QVERIFY(input->property("text").toString().isEmpty());
 

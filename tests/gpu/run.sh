@@ -20,4 +20,23 @@ else
     echo "SKIPPED: $PYTHON has no torch that sees a CUDA device (torch.cuda.is_available() is not True)"
 fi
 
+# Step: the CUDA op library against the CPU kernels (issue #13) — builds the module and its
+# parity tests (in build/release, or where that is not configured here, a GUI-less release
+# build in build/gpu), then runs every ctest labelled "gpu".
+echo "== step: CUDA ops vs CPU kernels (ctest -L gpu --output-on-failure)"
+BUILD_DIR=build/release
+if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+    BUILD_DIR=build/gpu
+    echo "build/release is not configured here; configuring a GUI-less release build in $BUILD_DIR"
+    mkdir -p "$BUILD_DIR"
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFLINT_BUILD_GUI=OFF \
+        >"$BUILD_DIR/configure.log" 2>&1 || true
+fi
+if [ ! -f "$BUILD_DIR/CMakeCache.txt" ] || ! grep -q '^FLINT_CUDA:BOOL=ON' "$BUILD_DIR/CMakeCache.txt"; then
+    echo "SKIPPED: $BUILD_DIR could not be configured with CUDA (FLINT_CUDA is not ON; see $BUILD_DIR/configure.log)"
+else
+    cmake --build "$BUILD_DIR" --target flint_cuda test_cuda_ops test_compute_backend -j"$(nproc)"
+    ctest --test-dir "$BUILD_DIR" -L gpu --output-on-failure
+fi
+
 echo "== tests/gpu/run.sh: done"

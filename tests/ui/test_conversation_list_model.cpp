@@ -159,6 +159,42 @@ class ConversationListModelTest : public QObject {
     QCOMPARE(counted.count(), 2);
   }
 
+  // A new conversation is one row inserted at the top, a rename one row changed: the list's
+  // other delegates and its scroll position stay.
+  void changesAreTheSmallestEditNotAReset() {
+    const auto older = created("older", flint::store::nowMs() - 2000);
+    const auto old = created("old", flint::store::nowMs() - 1000);
+    m_model->refresh();
+    QSignalSpy reset(m_model.get(), &QAbstractItemModel::modelReset);
+    QSignalSpy inserted(m_model.get(), &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(m_model.get(), &QAbstractItemModel::rowsRemoved);
+    QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+
+    const auto fresh = created("fresh", flint::store::nowMs());
+    m_model->refresh();
+    QCOMPARE(column(ConversationListModel::ConversationIdRole), (QVariantList{fresh, old, older}));
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(inserted.at(0).at(1).toInt(), 0);
+    QCOMPARE(inserted.at(0).at(2).toInt(), 0);
+    QCOMPARE(removed.count(), 0);
+    QCOMPARE(changed.count(), 0);
+
+    m_model->rename(old, QStringLiteral("renamed"));
+    QCOMPARE(column(ConversationListModel::TitleRole),
+             (QVariantList{QStringLiteral("fresh"), QStringLiteral("renamed"),
+                           QStringLiteral("older")}));
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(removed.count(), 0);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.at(0).at(0).toModelIndex().row(), 1);
+
+    m_model->remove(old);
+    QCOMPARE(column(ConversationListModel::ConversationIdRole), (QVariantList{fresh, older}));
+    QCOMPARE(removed.count(), 1);
+    QCOMPARE(removed.at(0).at(1).toInt(), 1);
+    QCOMPARE(reset.count(), 0);
+  }
+
   void searchShowsMatchingMessagesWithTheWordsInBold() {
     const auto trip = created("Trip", flint::store::nowMs());
     const auto other = created("Other", flint::store::nowMs());

@@ -1,13 +1,16 @@
 // Documents in the chat: the DocumentListModel imports a file on its own thread with progress,
 // refuses a binary one in a sentence and stops when cancelled; the ContextMeter says whether
 // documents fit whole; and the ChatController's questions over them carry them to flint-tiny,
-// whole when they fit and as cited passages when they do not.
+// whole when they fit and as cited passages when they do not. "Attach…" offers the importer's
+// formats in its file picker, and attaches every file chosen there.
+#include "app/documents/document_import.h"
 #include "app/store/conversation_service.h"
 #include "app/store/documents.h"
 #include "tests/ui/greedy_database.h"
 #include "tests/ui/window_probe.h"
 #include "ui/chat_controller.h"
 #include "ui/context_meter.h"
+#include "ui/document_file_types.h"
 #include "ui/document_list_model.h"
 
 #include <QFile>
@@ -18,6 +21,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 using flint::ui::ChatController;
@@ -43,6 +48,12 @@ QByteArray prose(int paragraphs) {
             " describes the garden of house number " + QByteArray::number(i * 7) +
             ", where the roses grow beside a stone wall and the bees visit every morning.\n\n";
   return text;
+}
+
+// "Markdown (*.md *.markdown)" -> {"*.md", "*.markdown"}; none when the filter is not named so.
+QStringList patternsIn(const QString& filter, const QString& name) {
+  if (!filter.startsWith(name + " (") || !filter.endsWith(')')) return {};
+  return filter.mid(name.size() + 2).chopped(1).split(' ', Qt::SkipEmptyParts);
 }
 
 // Repeater delegates are items of the scene, not QObject children: walk the items.
@@ -325,7 +336,40 @@ class DocumentListModelTest : public QObject {
              qPrintable(QString::fromStdString(branch[1].message.stats.dump())));
   }
 
-  void theWindowAttachesTypedAndDroppedFilesAndShowsTheirCost() {
+  // The picker's filters: all documents first, then each format with exactly the extensions the
+  // importer reads as that format, then all files.
+  void thePickerOffersTheImportersFormats() {
+    const QStringList filters = flint::ui::DocumentFileTypes().nameFilters();
+    QCOMPARE(filters.size(), 7);
+    QVERIFY2(filters.first().startsWith("Documents (*.txt "), qPrintable(filters.first()));
+    QCOMPARE(filters.last(), QStringLiteral("All files (*)"));
+    using flint::documents::DocumentFormat;
+    const std::vector<std::pair<QString, DocumentFormat>> kinds = {
+        {"Plain text", DocumentFormat::PlainText},
+        {"Markdown", DocumentFormat::Markdown},
+        {"HTML", DocumentFormat::Html},
+        {"PDF", DocumentFormat::Pdf},
+        {"Source code", DocumentFormat::SourceCode}};
+    const QStringList documents = patternsIn(filters.first(), "Documents");
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+      const auto& [name, format] = kinds[i];
+      const QStringList patterns = patternsIn(filters[qsizetype(i) + 1], name);
+      QVERIFY2(!patterns.isEmpty(), qPrintable(filters[qsizetype(i) + 1]));
+      for (const QString& pattern : patterns) {
+        QVERIFY2(documents.contains(pattern), qPrintable(pattern));
+        const QString file = "file" + pattern.mid(1);  // "*.md" -> "file.md"
+        QCOMPARE(flint::documents::formatFromPath(file.toStdString()), format);
+      }
+      // Every extension the importer knows for the format is offered (plain text has none).
+      if (format == DocumentFormat::PlainText) continue;
+      QStringList known;
+      for (std::string_view ext : flint::documents::extensionsOf(format))
+        known << "*" + QString::fromUtf8(ext.data(), qsizetype(ext.size()));
+      QCOMPARE(patterns, known);
+    }
+  }
+
+  void theWindowAttachesTypedChosenAndDroppedFilesAndShowsTheirCost() {
     QQmlApplicationEngine engine;
     QQuickWindow* window = flint::ui::testing::openMainWindow(engine);
     QVERIFY(window);
@@ -358,6 +402,39 @@ class DocumentListModelTest : public QObject {
     const QRectF area = chip->mapRectToScene(QRectF(0, 0, chip->width(), chip->height()));
     QVERIFY(flint::ui::testing::distinctColours(shot, area.toRect()) > 2);
 
+    // Two files chosen in the picker "Attach…" opens, imported one after the other.
+    const QString chosen1 = dir_.path() + "/chosen notes.md";
+    const QString chosen2 = dir_.path() + "/chosen.html";
+    writeFile(chosen1, prose(2));
+    writeFile(chosen2, "<html><body><p>" + prose(2) + "</p></body></html>");
+    auto* attachButton = findItem(window->contentItem(), "attachButton");
+    QObject* picker = window->findChild<QObject*>("attachFileDialog");
+    QVERIFY(attachButton && picker);
+    QVERIFY(QMetaObject::invokeMethod(attachButton, "clicked"));
+    QTRY_VERIFY(picker->property("visible").toBool());
+    QCOMPARE(picker->property("nameFilters").toStringList(),
+             flint::ui::DocumentFileTypes().nameFilters());
+    QVERIFY(picker->setProperty("currentFiles",
+                                QVariant::fromValue(QList<QUrl>{QUrl::fromLocalFile(chosen1),
+                                                                QUrl::fromLocalFile(chosen2)})));
+    QVERIFY(QMetaObject::invokeMethod(picker, "accepted"));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, kTimeoutMs);
+    QCOMPARE(chat->documents()->count(), 3);
+    QCOMPARE(chat->documents()->index(1).data(DocumentListModel::NameRole).toString(),
+             QStringLiteral("chosen notes.md"));
+    QCOMPARE(chat->documents()->index(2).data(DocumentListModel::NameRole).toString(),
+             QStringLiteral("chosen.html"));
+    QCOMPARE(chat->documents()->error(), QString());
+    // A cancelled picker attaches nothing.
+    QVERIFY(QMetaObject::invokeMethod(picker, "reject"));
+    QVERIFY(!picker->property("visible").toBool());
+    QVERIFY(QMetaObject::invokeMethod(attachButton, "clicked"));
+    QTRY_VERIFY(picker->property("visible").toBool());
+    QVERIFY(QMetaObject::invokeMethod(picker, "reject"));
+    QTest::qWait(200);
+    QCOMPARE(finished.count(), 3);
+    QCOMPARE(chat->documents()->count(), 3);
+
     // Files dropped on the chat, one import after the other.
     const QString second = dir_.path() + "/second.md";
     const QString third = dir_.path() + "/third.txt";
@@ -368,9 +445,9 @@ class DocumentListModelTest : public QObject {
     const QList<QUrl> dropped = {QUrl::fromLocalFile(second), QUrl::fromLocalFile(third)};
     QVERIFY(QMetaObject::invokeMethod(chatArea, "filesDropped",
                                       Q_ARG(QVariant, QVariant::fromValue(dropped))));
-    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, kTimeoutMs);
-    QCOMPARE(chat->documents()->count(), 3);
-    QCOMPARE(chat->documents()->index(2).data(DocumentListModel::NameRole).toString(),
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 5, kTimeoutMs);
+    QCOMPARE(chat->documents()->count(), 5);
+    QCOMPARE(chat->documents()->index(4).data(DocumentListModel::NameRole).toString(),
              QStringLiteral("third.txt"));
   }
 

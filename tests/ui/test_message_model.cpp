@@ -135,6 +135,55 @@ class MessageModelTest : public QObject {
              QStringLiteral("interrupted"));
   }
 
+  // A send or a regenerate keeps the rows the new branch shares: only the new tail is inserted
+  // (and the old tail removed), and only shared rows whose data changed are announced.
+  void aNewBranchKeepsTheSharedRowsAndInsertsTheRest() {
+    const auto question = service_->addUserMessage(conversation_, "Hi");
+    auto first = service_->beginReply(conversation_, question, {});
+    first.finish(store::MessageState::Done, nlohmann::json::object());
+    MessageModel model;
+    model.setBranch(service_->shownBranch(conversation_));
+    QCOMPARE(model.rowCount(), 2);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+
+    // Send: two rows more at the end, the first two untouched.
+    const auto next = service_->addUserMessage(conversation_, "Again");
+    auto second = service_->beginReply(conversation_, next, {});
+    model.setBranch(service_->shownBranch(conversation_));
+    QCOMPARE(model.rowCount(), 4);
+    QCOMPARE(reset.count(), 0);
+    QCOMPARE(changed.count(), 0);
+    QCOMPARE(removed.count(), 0);
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(inserted.at(0).at(1).toInt(), 2);
+    QCOMPARE(inserted.at(0).at(2).toInt(), 3);
+    QCOMPARE(model.index(2).data(MessageModel::ContentRole).toString(), QStringLiteral("Again"));
+    second.finish(store::MessageState::Done, nlohmann::json::object());
+
+    // Regenerate the last answer: its row goes, the sibling comes, and the question above it
+    // is announced only if its own data changed (it did not).
+    inserted.clear();
+    auto third = service_->beginReply(conversation_, next, {});
+    model.setBranch(service_->shownBranch(conversation_));
+    QCOMPARE(model.rowCount(), 4);
+    QCOMPARE(reset.count(), 0);
+    QCOMPARE(removed.count(), 1);
+    QCOMPARE(removed.at(0).at(1).toInt(), 3);
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(inserted.at(0).at(1).toInt(), 3);
+    QCOMPARE(model.index(3).data(MessageModel::MessageIdRole).toLongLong(), third.messageId());
+    QCOMPARE(model.index(3).data(MessageModel::SiblingCountRole).toInt(), 2);
+    QCOMPARE(changed.count(), 0);
+
+    // Another conversation shares nothing: everything is replaced.
+    model.setBranch({});
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(reset.count(), 0);
+  }
+
   void batcherHandsTheFirstPieceOnAtOnceAndHoldsTheRest() {
     QList<StreamBatch> got;
     StreamBatcher batcher([&](StreamBatch b) { got << b; }, std::chrono::hours(1));

@@ -3,7 +3,8 @@
 // checkpoint is reported as a sentence and leaves the loaded model in use, a cancelled load
 // keeps the previous model, and a host budget is saved and reloads the model. The remote entry
 // against a real `flint-cli serve`: its connection test in words, the endpoint (key included)
-// saved and read back, and the engine worker answering through the endpoint.
+// saved and read back, and the engine worker answering through the endpoint. The folder picker
+// ("Browse…"): its file:// URLs become local paths, and its choice sets the folder.
 #include "app/remote/remote_chat.h"
 #include "app/remote/remote_settings.h"
 #include "app/store/conversation_service.h"
@@ -13,6 +14,7 @@
 #include "tests/ui/greedy_database.h"
 #include "ui/chat_controller.h"
 #include "ui/engine_worker.h"
+#include "ui/local_path.h"
 #include "ui/model_panel_model.h"
 
 #include <QDir>
@@ -28,6 +30,8 @@
 #include <QtQml/QQmlExtensionPlugin>
 #include <QtTest>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -54,6 +58,9 @@ class ModelPanelTest : public QObject {
   Q_OBJECT
 
  private slots:
+  // Before any QML that uses Qt Quick Controls is loaded.
+  void initTestCase() { QQuickStyle::setStyle(QStringLiteral("Fusion")); }
+
   void init() {
     QVERIFY(dir_.isValid());
     dbPath_ = dir_.path() + "/panel.db";
@@ -303,23 +310,10 @@ class ModelPanelTest : public QObject {
   // and "Test connection" shows its result in words and offers the endpoint's models.
   void theDialogShowsTheRemoteEntry() {
     flint::testing::ServeProcess server(FLINT_TEST_CLI, {});
-    QQuickStyle::setStyle(QStringLiteral("Fusion"));
     QQmlEngine engine;
-    engine.addImportPath(QStringLiteral("qrc:/"));
-    QQmlComponent component(&engine);
-    component.setData(
-        "import QtQuick\nimport QtQuick.Controls\nimport Flint\n"
-        "ApplicationWindow { width: 700; height: 700; visible: true\n"
-        "  required property ChatController chat\n"
-        "  ModelPanel { objectName: 'panel'; controller: chat } }",
-        QUrl());
-    std::unique_ptr<QObject> window(
-        component.createWithInitialProperties({{"chat", QVariant::fromValue(&*chat_)}}));
-    QVERIFY2(window, qPrintable(component.errorString()));
-    QVERIFY(QTest::qWaitForWindowExposed(qobject_cast<QQuickWindow*>(window.get())));
-    QObject* dialog = window->findChild<QObject*>("panel");
-    QVERIFY(dialog);
-    QMetaObject::invokeMethod(dialog, "open");
+    std::unique_ptr<QObject> window;
+    openPanel(engine, window);
+    QVERIFY(window && !QTest::currentTestFailed());
     const auto find = [&](const char* name) { return window->findChild<QQuickItem*>(name); };
     auto* model = window->findChild<ModelPanelModel*>("modelPanelModel");
     QVERIFY(model && find("remoteUrlField") && find("folderField"));
@@ -340,6 +334,105 @@ class ModelPanelTest : public QObject {
     QVERIFY(find("useRemoteButton")->isEnabled());
     QCOMPARE(find("remoteModelBox")->property("editText").toString(), QStringLiteral("flint-tiny"));
     QCOMPARE(find("remoteModelBox")->property("count").toInt(), 1);
+  }
+
+  // What the pickers hand over becomes a local path; what is not on this computer is refused in
+  // a sentence.
+  void pickerUrlsBecomeLocalPaths() {
+    const flint::ui::LocalPath spaced = flint::ui::localPathFromUrl(QUrl("file:///a%20b/"));
+    QCOMPARE(spaced.path, QStringLiteral("/a b"));
+    QCOMPARE(spaced.error, QString());
+    QCOMPARE(flint::ui::localPathFromUrl(QUrl("file:///")).path, QStringLiteral("/"));
+
+    const flint::ui::LocalPath web =
+        flint::ui::localPathFromUrl(QUrl("https://example.org/models/v4"));
+    QCOMPARE(web.path, QString());
+    QCOMPARE(web.error, QStringLiteral("Flint opens files and folders on this computer only, not "
+                                       "https://example.org/models/v4."));
+    const flint::ui::LocalPath none = flint::ui::localPathFromUrl(QUrl());
+    QCOMPARE(none.path, QString());
+    QCOMPARE(none.error, QStringLiteral("No file or folder was chosen."));
+  }
+
+  // The picker opens at the folder; at home when the folder is empty or missing.
+  void browsingStartsAtTheFolderOrHome() {
+    panel_->setFolder(tinyDir() + "/");
+    QCOMPARE(panel_->browseStart(), QUrl::fromLocalFile(tinyDir()));
+    panel_->setFolder(dir_.path() + "/missing");
+    QCOMPARE(panel_->browseStart(), QUrl::fromLocalFile(QDir::homePath()));
+    panel_->setFolder("");
+    QCOMPARE(panel_->browseStart(), QUrl::fromLocalFile(QDir::homePath()));
+  }
+
+  // A chosen folder is set as a typed one is (checked, its plan shown); a URL that is not
+  // local leaves the folder and says why.
+  void aChosenFolderIsSetAsATypedOneIs() {
+    QTemporaryDir copy;
+    const QString spaced = copy.path() + "/my model";
+    std::filesystem::copy(tinyDir().toStdString(), spaced.toStdString(),
+                          std::filesystem::copy_options::recursive);
+    QSignalSpy changed(&*panel_, &ModelPanelModel::folderChanged);
+    const QUrl url = QUrl::fromLocalFile(spaced + "/");
+    QVERIFY2(url.toString(QUrl::FullyEncoded).endsWith("/my%20model/"), qPrintable(url.toString()));
+    panel_->chooseFolder(url);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(panel_->folder(), spaced);
+    QVERIFY2(panel_->valid(), qPrintable(panel_->error()));
+    QVERIFY(!panel_->planText().isEmpty());
+
+    panel_->chooseFolder(QUrl("https://example.org/models/v4"));
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(panel_->folder(), spaced);
+    QVERIFY2(panel_->error().startsWith("Flint opens files and folders on this computer only"),
+             qPrintable(panel_->error()));
+  }
+
+  // "Browse…" opens Qt's folder picker at the panel's folder; the folder chosen in it (here the
+  // one the picker highlights in that folder) becomes the panel's, and shows in the field; a
+  // cancelled picker leaves the folder.
+  void theBrowseButtonPicksTheFolder() {
+    QTemporaryDir copy;
+    const QString spaced = copy.path() + "/my model";
+    std::filesystem::copy(tinyDir().toStdString(), spaced.toStdString(),
+                          std::filesystem::copy_options::recursive);
+    QQmlEngine engine;
+    std::unique_ptr<QObject> window;
+    openPanel(engine, window);
+    QVERIFY(window && !QTest::currentTestFailed());
+    auto* model = window->findChild<ModelPanelModel*>("modelPanelModel");
+    auto* browse = window->findChild<QQuickItem*>("browseFolderButton");
+    auto* field = window->findChild<QQuickItem*>("folderField");
+    QVERIFY(model && browse && field);
+    QTRY_VERIFY(browse->isVisible());
+    QVERIFY(!window->findChild<QObject*>("modelFolderDialog"));  // made when it is wanted
+
+    model->setFolder(copy.path());  // the folder that holds the model
+    QVERIFY(QMetaObject::invokeMethod(browse, "clicked"));
+    QPointer<QObject> picker = window->findChild<QObject*>("modelFolderDialog");
+    QVERIFY(picker);
+    QTRY_VERIFY(picker->property("visible").toBool());
+    QCOMPARE(picker->property("currentFolder").toUrl(), QUrl::fromLocalFile(copy.path()));
+    QTRY_COMPARE(picker->property("selectedFolder").toUrl(), QUrl::fromLocalFile(spaced));
+    QVERIFY(QMetaObject::invokeMethod(picker, "accept"));
+    QCOMPARE(model->folder(), spaced);
+    QVERIFY2(model->valid(), qPrintable(model->error()));
+    QCOMPARE(field->property("text").toString(), spaced);
+    QTRY_VERIFY(!picker);  // gone once closed
+
+    // Opened again it starts at the new folder; cancelled, it changes nothing, though it had
+    // a folder highlighted.
+    QVERIFY(QDir(spaced).mkdir("notes"));
+    QVERIFY(QMetaObject::invokeMethod(browse, "clicked"));
+    picker = window->findChild<QObject*>("modelFolderDialog");
+    QVERIFY(picker);
+    QTRY_VERIFY(picker->property("visible").toBool());
+    QCOMPARE(picker->property("currentFolder").toUrl(), QUrl::fromLocalFile(spaced));
+    QTRY_COMPARE(picker->property("selectedFolder").toUrl(),
+                 QUrl::fromLocalFile(spaced + "/notes"));
+    QVERIFY(QMetaObject::invokeMethod(picker, "reject"));
+    QCOMPARE(model->folder(), spaced);
+    QCOMPARE(field->property("text").toString(), spaced);
+    QTRY_VERIFY(!picker);
   }
 
   // The app's only engine thread, pointed at an endpoint: a load checks the model name, and a
@@ -399,7 +492,80 @@ class ModelPanelTest : public QObject {
     delete worker;
   }
 
+  // The bar follows the engine's own fraction, rising, and goes back to "unknown" when done.
+  void aLoadReportsItsProgress() {
+    QList<double> fractions;
+    connect(&*chat_, &ChatController::loadPhaseChanged, this,
+            [&] { fractions.append(chat_->loadFraction()); });
+    loadTiny();
+    QCOMPARE(chat_->loadFraction(), -1.0);
+    QList<double> measured;
+    for (double f : fractions)
+      if (f >= 0) measured.append(f);
+    QVERIFY2(measured.size() >= 3, "the load reported fewer than three fractions");
+    QVERIFY(std::is_sorted(measured.begin(), measured.end()));
+    QCOMPARE(measured.last(), 1.0);
+  }
+
+  // Cancel stops a load that is running, inside Engine::load: no later progress, no model.
+  void cancelInterruptsARunningLoad() {
+    QThread thread;
+    auto* worker = new flint::ui::EngineWorker;
+    worker->moveToThread(&thread);
+    thread.start();
+    QObject gui;
+    std::atomic<int> reportsAfterCancel{0};
+    std::atomic<bool> cancelled{false};
+    // Direct: runs on the worker's thread inside the load, the way a click lands mid-load.
+    connect(
+        worker, &flint::ui::EngineWorker::loadProgress, worker,
+        [&, worker](quint64, const QString& stage, double) {
+          if (cancelled) {
+            ++reportsAfterCancel;
+          } else if (stage.startsWith("Reading the weights")) {
+            worker->wantLoad(0);
+            cancelled = true;
+          }
+        },
+        Qt::DirectConnection);
+    bool abandoned = false, loaded = false;
+    connect(worker, &flint::ui::EngineWorker::loadAbandoned, &gui,
+            [&](quint64, const QString&) { abandoned = true; });
+    connect(worker, &flint::ui::EngineWorker::loaded, &gui,
+            [&](quint64, const QString&, qint64) { loaded = true; });
+    flint::ui::LoadRequest request;
+    request.modelDir = tinyDir();
+    request.ticket = 7;
+    worker->wantLoad(7);
+    QMetaObject::invokeMethod(worker, [worker, request] { worker->load(request); });
+    QTRY_VERIFY_WITH_TIMEOUT(abandoned, kTimeoutMs);
+    QVERIFY(cancelled);
+    QVERIFY(!loaded);
+    QCOMPARE(reportsAfterCancel.load(), 0);
+    thread.quit();
+    thread.wait();
+    delete worker;
+  }
+
  private:
+  // A window with the model panel on the test's chat, the panel open.
+  void openPanel(QQmlEngine& engine, std::unique_ptr<QObject>& window) {
+    engine.addImportPath(QStringLiteral("qrc:/"));
+    QQmlComponent component(&engine);
+    component.setData(
+        "import QtQuick\nimport QtQuick.Controls\nimport Flint\n"
+        "ApplicationWindow { width: 700; height: 700; visible: true\n"
+        "  required property ChatController chat\n"
+        "  ModelPanel { objectName: 'panel'; controller: chat } }",
+        QUrl());
+    window.reset(component.createWithInitialProperties({{"chat", QVariant::fromValue(&*chat_)}}));
+    QVERIFY2(window, qPrintable(component.errorString()));
+    QVERIFY(QTest::qWaitForWindowExposed(qobject_cast<QQuickWindow*>(window.get())));
+    QObject* dialog = window->findChild<QObject*>("panel");
+    QVERIFY(dialog);
+    QMetaObject::invokeMethod(dialog, "open");
+  }
+
   void testConnection() {
     panel_->testConnection();
     QVERIFY(panel_->testingConnection());

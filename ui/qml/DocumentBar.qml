@@ -1,12 +1,13 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Dialogs
 import QtQuick.Layouts
 import Flint
 
 // Above the composer: the documents attached to the chat as chips with their token counts,
-// "Attach…" with a field for the file's path (Debian's Qt has no file dialog), and while a
-// file is read, its progress and Cancel. Files dropped on the chat arrive through the same
-// model (ChatView's filesDropped).
+// "Attach…" with a file picker (several files at once where the desktop's picker allows it),
+// "Path…" with a field to type a file's path instead, and while a file is read, its progress
+// and Cancel. Files dropped on the chat arrive through the same model (ChatView's filesDropped).
 ColumnLayout {
     id: root
     property ChatController controller: null
@@ -76,10 +77,27 @@ ColumnLayout {
         ToolButton {
             objectName: "attachButton"
             text: qsTr("Attach…")
+            onClicked: attachDialog.open()
+        }
+        ToolButton {
+            objectName: "typePathButton"
+            text: qsTr("Path…")
             checkable: true
             checked: root.pathOpen
             onToggled: root.pathOpen = checked
         }
+    }
+
+    // Qt's own file picker where the desktop offers none; it opens in the bar's window. Each
+    // chosen file goes the way a typed path does (DocumentListModel::add), one after the other.
+    FileDialog {
+        id: attachDialog
+        objectName: "attachFileDialog"
+        title: qsTr("Attach documents")
+        fileMode: FileDialog.OpenFiles
+        nameFilters: DocumentFileTypes.nameFilters
+        parentWindow: root.Window.window
+        onAccepted: root.documents.addUrls(selectedFiles)
     }
 
     RowLayout {

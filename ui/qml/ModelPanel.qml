@@ -1,11 +1,13 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Dialogs
 import QtQuick.Layouts
 import Flint
 
-// The model: its folder (checked as it is typed), the memory plan on this machine, the host
-// budget for the routed experts, and the load with its phase and a cancel button; or a remote
-// OpenAI-compatible endpoint (URL, API key, model name) with a connection test in words.
+// The model: its folder (checked as it is typed, or picked with "Browse…"), the memory plan on
+// this machine, the host budget for the routed experts, and the load with its phase and a cancel
+// button; or a remote OpenAI-compatible endpoint (URL, API key, model name) with a connection
+// test in words.
 Dialog {
     id: panel
     objectName: "modelPanel"
@@ -25,6 +27,23 @@ Dialog {
         id: model
         objectName: "modelPanelModel"
         chat: panel.controller
+    }
+
+    // Qt's own folder picker where the desktop offers none; it opens in the panel's window.
+    // What it chooses is a file:// URL, which the model turns into the folder. A new one each
+    // time: Qt 6.4 applies currentFolder on a picker's first opening only.
+    Component {
+        id: folderDialogComponent
+        FolderDialog {
+            objectName: "modelFolderDialog"
+            title: qsTr("Choose the folder of a DeepSeek-V4 model")
+            parentWindow: folderField.Window.window
+            onAccepted: {
+                model.chooseFolder(selectedFolder)
+                destroy()
+            }
+            onRejected: destroy()
+        }
     }
 
     ColumnLayout {
@@ -127,6 +146,16 @@ Dialog {
                 onEditingFinished: model.folder = text
             }
             Button {
+                objectName: "browseFolderButton"
+                text: qsTr("Browse…")
+                onClicked: {
+                    const picker = folderDialogComponent.createObject(panel, {
+                        currentFolder: model.browseStart()
+                    })
+                    picker.open()
+                }
+            }
+            Button {
                 objectName: "loadButton"
                 text: qsTr("Load")
                 enabled: model.valid && !panel.loading
@@ -149,7 +178,8 @@ Dialog {
             ProgressBar {
                 objectName: "loadProgress"
                 Layout.fillWidth: true
-                indeterminate: true
+                indeterminate: panel.controller.loadFraction < 0
+                value: Math.max(0, panel.controller.loadFraction)
             }
             Button {
                 objectName: "cancelLoadButton"

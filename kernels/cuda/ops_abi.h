@@ -1,0 +1,181 @@
+// The C interface of the CUDA module's memory, streams and ops (the probe is in abi.h). The
+// engine resolves each symbol with dlsym; FLINT_CUDA_ABI_VERSION covers this file too.
+//
+// Conventions: every function returns a FlintCudaStatus; on anything but FLINT_CUDA_OK,
+// flint_cuda_last_error() gives a sentence saying what failed (per thread, until the next
+// failing call). Device pointers are plain void* / float*: the module never dereferences them
+// on the host. A null stream is the device's legacy default stream. Ops are asynchronous:
+// a kernel fault shows up at the next synchronizing call. Sizes are unsigned long long.
+#ifndef FLINT_KERNELS_CUDA_OPS_ABI_H
+#define FLINT_KERNELS_CUDA_OPS_ABI_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef unsigned long long FlintCudaSize;
+typedef struct FlintCudaContext FlintCudaContext;  // one device, its cuBLASLt handle
+typedef struct FlintCudaStream FlintCudaStream;    // a cudaStream_t behind an opaque name
+
+// ---- errors, contexts, memory, streams --------------------------------------------------
+
+typedef const char* (*FlintCudaLastErrorFn)(void);
+typedef int (*FlintCudaContextCreateFn)(int ordinal, FlintCudaContext** out);
+typedef void (*FlintCudaContextDestroyFn)(FlintCudaContext* ctx);
+typedef int (*FlintCudaMallocFn)(FlintCudaContext* ctx, FlintCudaSize bytes, void** out);
+typedef int (*FlintCudaFreeFn)(FlintCudaContext* ctx, void* ptr);
+typedef int (*FlintCudaHostAllocFn)(FlintCudaContext* ctx, FlintCudaSize bytes, void** out);
+typedef int (*FlintCudaHostFreeFn)(FlintCudaContext* ctx, void* ptr);
+// Synchronous copies return when the data has arrived.
+typedef int (*FlintCudaCopyFn)(FlintCudaContext* ctx, void* dst, const void* src,
+                               FlintCudaSize bytes);
+// Asynchronous copies; the host side should be pinned memory to overlap.
+typedef int (*FlintCudaCopyAsyncFn)(FlintCudaContext* ctx, void* dst, const void* src,
+                                    FlintCudaSize bytes, FlintCudaStream* stream);
+typedef int (*FlintCudaMemsetFn)(FlintCudaContext* ctx, void* dst, int value, FlintCudaSize bytes);
+typedef int (*FlintCudaStreamCreateFn)(FlintCudaContext* ctx, FlintCudaStream** out);
+typedef int (*FlintCudaStreamFn)(FlintCudaContext* ctx, FlintCudaStream* stream);
+
+// ---- linear: y[t, r] = sum_c W[r, c] x[t, c] ----------------------------------------------
+
+enum FlintCudaWeightFormat {
+  FLINT_CUDA_WEIGHT_F32 = 0,
+  FLINT_CUDA_WEIGHT_BF16 = 1,
+  FLINT_CUDA_WEIGHT_FP8_BLOCK128 = 2,  // e4m3, E8M0 scales [ceil(rows/128), ceil(cols/128)]
+  FLINT_CUDA_WEIGHT_FP4_GROUP32 = 3,   // e2m1 packed low nibble first, scales [rows, ceil(cols/32)]
+};
+
+// A weight in device memory, laid out as kernels/cpu/matmul.h's WeightView.
+typedef struct FlintCudaWeight {
+  int format;                   // FlintCudaWeightFormat
+  const void* data;             // device
+  const unsigned char* scales;  // device; null for F32 and BF16
+  FlintCudaSize rows;
+  FlintCudaSize cols;
+  FlintCudaSize scaleRowOffset;  // FP8: the first row's index in the scale grid
+} FlintCudaWeight;
+
+// Decode path: W dequantized on the fly in fp32, up to 16 tokens per pass over W.
+// x: [tokens, cols], y: [tokens, rows], fp32.
+typedef int (*FlintCudaLinearFn)(FlintCudaContext* ctx, const FlintCudaWeight* w, const float* x,
+                                 FlintCudaSize tokens, float* y, FlintCudaStream* stream);
+// Prefill path: tiles of W dequantized to bf16, x rounded to bf16, cuBLASLt GEMM with fp32
+// accumulation and output. Exact products when W is quantized and x is exact in bf16.
+typedef FlintCudaLinearFn FlintCudaLinearGemmFn;
+
+// ---- vector ops (kernels/cpu/vector_ops.h), fp32, in place where no `out` ----------------
+
+// out[r] = w * x[r] / sqrt(mean(x[r]^2) + eps) over rows of n; w may be null.
+typedef int (*FlintCudaRmsNormFn)(FlintCudaContext* ctx, const float* x, const float* w,
+                                  FlintCudaSize rows, FlintCudaSize n, float eps, float* out,
+                                  FlintCudaStream* stream);
+// Row i's pairs start at x + i * rowStride; it takes angle row i / rowsPerPosition of the
+// [positions, pairs] cos/sin tables. conjugate != 0 rotates the other way.
+typedef int (*FlintCudaRotatePairsFn)(FlintCudaContext* ctx, float* x, FlintCudaSize rows,
+                                      FlintCudaSize rowStride, const float* cos, const float* sin,
+                                      FlintCudaSize rowsPerPosition, FlintCudaSize pairs,
+                                      int conjugate, FlintCudaStream* stream);
+typedef int (*FlintCudaSoftmaxRowsFn)(FlintCudaContext* ctx, float* x, FlintCudaSize rows,
+                                      FlintCudaSize n, FlintCudaStream* stream);
+typedef int (*FlintCudaRoundToBf16Fn)(FlintCudaContext* ctx, float* x, FlintCudaSize n,
+                                      FlintCudaStream* stream);
+// Each row of n is split into blocks of `block` values (the last one partial).
+typedef int (*FlintCudaFakeQuantFn)(FlintCudaContext* ctx, float* x, FlintCudaSize rows,
+                                    FlintCudaSize n, FlintCudaSize block, FlintCudaStream* stream);
+// n a power of two, at most 8192.
+typedef int (*FlintCudaHadamardFn)(FlintCudaContext* ctx, float* x, FlintCudaSize rows,
+                                   FlintCudaSize n, FlintCudaStream* stream);
+// out[r, 0..min(k, n)): indices of row r's largest values, largest first, ties to the lower
+// index; k at most 2048.
+typedef int (*FlintCudaTopKFn)(FlintCudaContext* ctx, const float* values, FlintCudaSize rows,
+                               FlintCudaSize n, FlintCudaSize k, int* out, FlintCudaStream* stream);
+// out[r]: the index of row r's largest value, the lowest on ties.
+typedef int (*FlintCudaArgmaxFn)(FlintCudaContext* ctx, const float* values, FlintCudaSize rows,
+                                 FlintCudaSize n, int* out, FlintCudaStream* stream);
+// g[t, i] = silu(min(g, limit)) * clamp(u, -limit, limit) * (tokenWeights ? tokenWeights[t] : 1)
+// over [tokens, n]; engine/model/moe.cpp's clamped SwiGLU.
+typedef int (*FlintCudaSwigluFn)(FlintCudaContext* ctx, float* g, const float* u,
+                                 const float* tokenWeights, FlintCudaSize tokens, FlintCudaSize n,
+                                 float limit, FlintCudaStream* stream);
+
+// MoE routing as engine/model/moe.cpp does it: score = sqrt(softplus(logit)); the k experts
+// with the largest score + bias (or, when tid2eid is not null, tid2eid[ids[t] * k + j]);
+// weight = score / sum(chosen scores) (normalize != 0) or score, times routedScale.
+typedef struct FlintCudaRouting {
+  const float* logits;  // [tokens, experts]
+  const float* bias;    // [experts]; unused with tid2eid
+  const int* tid2eid;   // [vocab, k] or null
+  const int* ids;       // [tokens] token ids, with tid2eid
+  FlintCudaSize tokens;
+  FlintCudaSize experts;  // at most 4096
+  FlintCudaSize k;        // at most 64
+  int normalize;
+  float routedScale;
+  int* chosen;     // out [tokens, k]
+  float* weights;  // out [tokens, k]
+} FlintCudaRouting;
+typedef int (*FlintCudaRouteFn)(FlintCudaContext* ctx, const FlintCudaRouting* routing,
+                                FlintCudaStream* stream);
+
+// ---- mHC and sparse attention (engine/model/hyper_connections.cpp, attention.cpp) -------
+
+typedef struct FlintCudaHyperShape {
+  FlintCudaSize streams;   // hc_mult, at most 16
+  FlintCudaSize hidden;    // d
+  FlintCudaSize mixWidth;  // (2 + hc) * hc at a block site; hc at the head (pre only)
+  int sinkhornIters;
+  float hcEps;
+  float normEps;
+} FlintCudaHyperShape;
+// From X [tokens, streams * hidden] and mix = fn . X [tokens, mixWidth] (a linear): the mix
+// scaled by 1 / rms(X), then pre [tokens, streams] and, at a block site, post [tokens, streams]
+// and the Sinkhorn-projected comb [tokens, streams, streams]. scale [3] and base [mixWidth].
+typedef int (*FlintCudaHcPreFn)(FlintCudaContext* ctx, const FlintCudaHyperShape* shape,
+                                const float* x, const float* mix, const float* scale,
+                                const float* base, FlintCudaSize tokens, float* pre, float* post,
+                                float* comb, FlintCudaStream* stream);
+// y[t] = sum_i pre[t, i] * X[t, i]: y [tokens, hidden].
+typedef int (*FlintCudaHcWeightedSumFn)(FlintCudaContext* ctx, const float* x, const float* pre,
+                                        FlintCudaSize tokens, FlintCudaSize streams,
+                                        FlintCudaSize hidden, float* y, FlintCudaStream* stream);
+// out[t, j] = post[t, j] * f[t] + sum_i comb[t, i, j] * res[t, i]; out must not alias res.
+typedef int (*FlintCudaHcPostFn)(FlintCudaContext* ctx, const float* f, const float* res,
+                                 const float* post, const float* comb, FlintCudaSize tokens,
+                                 FlintCudaSize streams, FlintCudaSize hidden, float* out,
+                                 FlintCudaStream* stream);
+
+// Attention of each query head over its token's gathered entries (keys that are also the
+// values) with a per-head sink that joins the softmax but adds no value.
+typedef struct FlintCudaSparseAttention {
+  const float* q;        // [tokens, heads, headDim]
+  const float* entries;  // [any, headDim]
+  const int* indices;    // [tokens, maxKeys]: the entry rows token t attends to
+  const int* counts;     // [tokens]: how many of its maxKeys indices token t uses
+  const float* sink;     // [heads]
+  FlintCudaSize tokens, heads, headDim;
+  FlintCudaSize maxKeys;  // at most 12288
+  float scale;            // usually 1 / sqrt(headDim)
+  float* out;             // [tokens, heads, headDim]
+} FlintCudaSparseAttention;
+typedef int (*FlintCudaSparseAttentionFn)(FlintCudaContext* ctx,
+                                          const FlintCudaSparseAttention* attention,
+                                          FlintCudaStream* stream);
+
+// ---- entry points: each type above is resolved from the symbol of the same name ---------
+// flint_cuda_last_error, flint_cuda_context_create, flint_cuda_context_destroy,
+// flint_cuda_malloc, flint_cuda_free, flint_cuda_host_alloc, flint_cuda_host_free,
+// flint_cuda_copy_to_device, flint_cuda_copy_to_host (FlintCudaCopyFn),
+// flint_cuda_copy_to_device_async, flint_cuda_copy_to_host_async (FlintCudaCopyAsyncFn),
+// flint_cuda_memset, flint_cuda_stream_create,
+// flint_cuda_stream_synchronize, flint_cuda_stream_destroy (FlintCudaStreamFn),
+// flint_cuda_linear, flint_cuda_linear_gemm, flint_cuda_rms_norm, flint_cuda_rotate_pairs,
+// flint_cuda_softmax_rows, flint_cuda_round_to_bf16,
+// flint_cuda_fake_quant_e4m3 (FlintCudaFakeQuantFn), flint_cuda_hadamard, flint_cuda_top_k,
+// flint_cuda_argmax, flint_cuda_swiglu, flint_cuda_route, flint_cuda_hc_pre,
+// flint_cuda_hc_weighted_sum, flint_cuda_hc_post, flint_cuda_sparse_attention.
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

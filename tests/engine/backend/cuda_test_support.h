@@ -1,0 +1,86 @@
+#pragma once
+// What the CUDA op tests share: one CudaOps for the whole run (every test skips, saying why,
+// when no device is usable), seeded random inputs, and host <-> device helpers.
+#include "engine/backend/cuda_ops.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace flint::engine::testing_cuda {
+
+// The module under test and, when a device is usable, the ops on device 0.
+class CudaOpsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+#ifdef FLINT_TEST_CUDA_MODULE
+    std::string why;
+    auto module = CudaModule::open(FLINT_TEST_CUDA_MODULE, &why);
+    if (!module) {
+      reason() = why;
+      return;
+    }
+    const CudaProbeResult probe = module->probe();
+    if (!probe.usable) {
+      reason() = probe.reason;
+      return;
+    }
+    // `module` stays loaded until CudaOps holds the library too, so it is loaded once.
+    try {
+      ops() = CudaOps::open(FLINT_TEST_CUDA_MODULE);
+    } catch (const CudaError& e) {
+      reason() = e.what();
+      openFailed() = true;  // a usable device that CudaOps cannot open is a failure, not a skip
+    }
+#else
+    reason() = "this build has no CUDA module";
+#endif
+  }
+  static void TearDownTestSuite() {
+    ops().reset();
+  }
+
+  void SetUp() override {
+    if (openFailed()) {
+      FAIL() << "the probe saw a usable device, but CudaOps::open failed: " << reason();
+    } else if (!ops()) {
+      GTEST_SKIP() << "no CUDA device: " << reason();
+    }
+  }
+
+  static std::unique_ptr<CudaOps>& ops() {
+    static std::unique_ptr<CudaOps> instance;
+    return instance;
+  }
+  static bool& openFailed() {
+    static bool failed = false;
+    return failed;
+  }
+  static std::string& reason() {
+    static std::string text;
+    return text;
+  }
+
+  template <typename T>
+  static DeviceBuffer upload(const std::vector<T>& host) {
+    return ops()->upload(std::span<const T>(host));
+  }
+  template <typename T>
+  static std::vector<T> download(const DeviceBuffer& device, std::size_t count) {
+    return ops()->template download<T>(device.data(), count);
+  }
+};
+
+inline std::vector<float> uniform(std::size_t n, float lo, float hi, std::mt19937& rng) {
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+}  // namespace flint::engine::testing_cuda
