@@ -8,7 +8,10 @@
 #include "engine/model/model_census.h"
 #include "engine/model/model_files.h"
 
+#include <unistd.h>
+
 #include <charconv>
+#include <cstdio>
 #include <optional>
 
 namespace flint::cli {
@@ -154,7 +157,21 @@ std::unique_ptr<engine::Engine> loadEngine(const ParsedArgs& args) {
   const auto dir = modelDir(args);
   if (!std::filesystem::is_directory(dir))
     throw CommandError("the model folder " + dir.string() + " does not exist");
-  return engine::Engine::load(dir, options);
+  if (!isatty(STDERR_FILENO)) return engine::Engine::load(dir, options);
+  // On a terminal a large checkpoint shows where its load is; scripts see nothing of it.
+  engine::LoadProgress progress;
+  int shown = -1;
+  progress.report = [&](std::string_view stage, double fraction) {
+    const int percent = int(fraction * 100);
+    if (percent == shown) return;
+    shown = percent;
+    std::fprintf(stderr, "\r\033[KLoading %s: %.*s, %d %%", dir.filename().c_str(),
+                 int(stage.size()), stage.data(), percent);
+    std::fflush(stderr);
+  };
+  auto engine = engine::Engine::load(dir, options, &progress);
+  std::fprintf(stderr, "\r\033[K");
+  return engine;
 }
 
 }  // namespace flint::cli
