@@ -170,7 +170,8 @@ class ConversationListModelTest : public QObject {
     QSignalSpy removed(m_model.get(), &QAbstractItemModel::rowsRemoved);
     QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
 
-    const auto fresh = created("fresh", flint::store::nowMs());
+    // Ahead of anything a rename stamps now, so the order below is fixed.
+    const auto fresh = created("fresh", flint::store::nowMs() + 60000);
     m_model->refresh();
     QCOMPARE(column(ConversationListModel::ConversationIdRole), (QVariantList{fresh, old, older}));
     QCOMPARE(inserted.count(), 1);

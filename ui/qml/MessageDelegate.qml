@@ -126,29 +126,37 @@ Item {
             color: "firebrick"
         }
 
-        TextArea {
-            id: editBox
-            objectName: "editBox"
+        // Built only while editing: every message carrying an idle editor made each new
+        // message's delegate slow enough to hold the first frame of a reply.
+        Loader {
             Layout.fillWidth: true
-            visible: root.editing
-            wrapMode: TextArea.Wrap
-        }
-
-        RowLayout {
-            visible: root.editing
-            Button {
-                objectName: "editSendButton"
-                text: qsTr("Send")
-                enabled: editBox.text.trim().length > 0 && !root.busy
-                onClicked: {
-                    root.editing = false
-                    root.editRequested(root.messageId, editBox.text)
+            active: root.editing
+            sourceComponent: ColumnLayout {
+                TextArea {
+                    id: editBox
+                    objectName: "editBox"
+                    Layout.fillWidth: true
+                    wrapMode: TextArea.Wrap
+                    text: root.content
+                    Component.onCompleted: forceActiveFocus()
                 }
-            }
-            Button {
-                objectName: "editCancelButton"
-                text: qsTr("Cancel")
-                onClicked: root.editing = false
+                RowLayout {
+                    Button {
+                        objectName: "editSendButton"
+                        text: qsTr("Send")
+                        enabled: editBox.text.trim().length > 0 && !root.busy
+                        onClicked: {
+                            const edited = editBox.text
+                            root.editing = false
+                            root.editRequested(root.messageId, edited)
+                        }
+                    }
+                    Button {
+                        objectName: "editCancelButton"
+                        text: qsTr("Cancel")
+                        onClicked: root.editing = false
+                    }
+                }
             }
         }
 
@@ -193,11 +201,7 @@ Item {
                 visible: root.isUser
                 enabled: !root.busy
                 text: qsTr("Edit")
-                onClicked: {
-                    editBox.text = root.content
-                    root.editing = true
-                    editBox.forceActiveFocus()
-                }
+                onClicked: root.editing = true
             }
         }
     }

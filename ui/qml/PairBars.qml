@@ -44,25 +44,29 @@ ColumnLayout {
         font.pixelSize: 11
     }
 
+    // A count, not an array of the values, for a model: a new array on every figure would
+    // make the Repeater rebuild its rows each time, on the GUI thread.
     Repeater {
-        model: root.stacked ? [] : [[root.first, root.firstLabel, root.firstColor],
-                                    [root.second, root.secondLabel, root.secondColor]]
+        model: root.stacked ? 0 : 2
         delegate: RowLayout {
             id: pair
-            required property var modelData
             required property int index
+            readonly property real value: index === 0 ? root.first : root.second
             Layout.fillWidth: true
             Item {
                 Layout.fillWidth: true
                 implicitHeight: 10
                 Rectangle {
                     objectName: pair.index === 0 ? "firstBar" : "secondBar"
-                    width: root.largest > 0 ? parent.width * pair.modelData[0] / root.largest : 0
+                    width: root.largest > 0 ? parent.width * pair.value / root.largest : 0
                     height: parent.height
-                    color: pair.modelData[2]
+                    color: pair.index === 0 ? root.firstColor : root.secondColor
                 }
             }
-            Label { text: pair.modelData[1]; font.pixelSize: 11 }
+            Label {
+                text: pair.index === 0 ? root.firstLabel : root.secondLabel
+                font.pixelSize: 11
+            }
         }
     }
 }

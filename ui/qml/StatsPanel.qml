@@ -207,21 +207,24 @@ Pane {
                 visible: root.residency
                 Layout.fillWidth: true
                 spacing: 10
+                // A count for a model (see PairBars): the legend is not rebuilt per figure.
                 Repeater {
-                    model: root.tiered
-                           ? [{ label: qsTr("host RAM"), swatch: heatmap.hostColor },
-                              { label: qsTr("disk"), swatch: heatmap.diskColor }]
-                           : [{ label: qsTr("mapped"), swatch: heatmap.mappedColor }]
+                    model: root.tiered ? 2 : 1
                     Row {
-                        required property var modelData
+                        id: entry
+                        required property int index
                         spacing: 4
                         Rectangle {
                             width: 10
                             height: 10
                             anchors.verticalCenter: parent.verticalCenter
-                            color: parent.modelData.swatch
+                            color: !root.tiered ? heatmap.mappedColor
+                                 : entry.index === 0 ? heatmap.hostColor : heatmap.diskColor
                         }
-                        Label { text: parent.modelData.label }
+                        Label {
+                            text: !root.tiered ? qsTr("mapped")
+                                : entry.index === 0 ? qsTr("host RAM") : qsTr("disk")
+                        }
                     }
                 }
             }
