@@ -32,6 +32,9 @@ void StatsModel::clear() {
   m_historyCount = 0;
   m_pending.stop();
   announce();
+  // The new reply's first figures go out at once: held back behind this empty announcement, a
+  // reply shorter than the interval showed none while it ran.
+  m_sinceAnnounce.invalidate();
 }
 
 void StatsModel::announce() {

@@ -180,6 +180,10 @@ class StatsModelTest : public QObject {
     QCOMPARE(changed.count(), 2);  // nothing more without a new update
     model.clear();
     QCOMPARE(changed.count(), 3);  // a new reply is announced at once
+    model.update(stats);
+    QCOMPARE(changed.count(), 4);  // and so are its first figures, right after the clear
+    model.update(stats);
+    QCOMPARE(changed.count(), 4);  // the next ones wait again
   }
 
   void speedupIsZeroUntilPlainStepsRan() {
