@@ -51,11 +51,28 @@ bool isBlank(QStringView line) {
   return line.trimmed().isEmpty();
 }
 
+// A line that, after a blank line, surely starts a paragraph of its own at the top level: not
+// indented (a list item's continuation, indented code), not a list item, quote, table row or
+// link definition, which may belong with what came before. Decided by its first character, so
+// the answer does not change as the line streams in.
+bool startsOwnParagraph(QStringView line) {
+  if (line.isEmpty()) return false;
+  const QChar first = line[0];
+  return !first.isSpace() && !first.isDigit() && !QStringView(u"-*+>|[").contains(first);
+}
+
 // Collects the lines of the segment being read and hands each finished segment on.
 class Splitter {
  public:
   void text(QStringView line) {
     if (m_lines.empty() && isBlank(line)) return;  // no leading blank lines
+    if (isBlank(line)) {
+      m_afterBlank = true;
+    } else {
+      if (m_afterBlank && m_chars >= kProseChunkChars && startsOwnParagraph(line)) endText();
+      m_afterBlank = false;
+    }
+    m_chars += line.size() + 1;
     m_lines.push_back(line);
   }
   void code(QStringView line) { m_lines.push_back(line); }
@@ -63,13 +80,13 @@ class Splitter {
   void endText() {
     while (!m_lines.empty() && isBlank(m_lines.back())) m_lines.pop_back();
     if (!m_lines.empty()) m_segments.push_back({MarkdownSegment::Kind::Text, joined(), {}});
-    m_lines.clear();
+    clear();
   }
   void endCode(QStringView info) {
     const qsizetype space = info.indexOf(u' ');
     const QStringView language = space < 0 ? info : info.first(space);
     m_segments.push_back({MarkdownSegment::Kind::Code, joined(), language.toString()});
-    m_lines.clear();
+    clear();
   }
   std::vector<MarkdownSegment> take() { return std::move(m_segments); }
 
@@ -83,7 +100,15 @@ class Splitter {
     return out;
   }
 
+  void clear() {
+    m_lines.clear();
+    m_chars = 0;
+    m_afterBlank = false;
+  }
+
   std::vector<QStringView> m_lines;
+  qsizetype m_chars = 0;      // in m_lines, newlines included
+  bool m_afterBlank = false;  // the last text line was blank
   std::vector<MarkdownSegment> m_segments;
 };
 

@@ -21,6 +21,12 @@ struct MarkdownSegment {
   bool operator==(const MarkdownSegment&) const = default;
 };
 
+// Prose longer than this is cut at the next paragraph that surely stands on its own, so that
+// while an answer streams only its last piece is parsed and laid out again: a single segment
+// cost about 0.5 ms per 1,000 characters on every update (10 ms at 20,000). Shorter prose
+// stays whole, so it can be selected in one go.
+inline constexpr qsizetype kProseChunkChars = 2000;
+
 // Prose segments never start or end with blank lines, and blank prose is left out.
 std::vector<MarkdownSegment> splitMarkdown(QStringView markdown);
 

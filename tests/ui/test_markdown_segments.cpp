@@ -29,6 +29,15 @@ QString show(const std::vector<MarkdownSegment>& segments) {
   return parts.join(" | ");
 }
 
+// Paragraphs of about 300 characters, numbered so that no two are alike.
+QString paragraphs(int count) {
+  QStringList out;
+  for (int i = 0; i < count; ++i)
+    out << QStringLiteral("Paragraph %1: ").arg(i) +
+               QStringLiteral("words ").repeated(48).trimmed();
+  return out.join(QStringLiteral("\n\n"));
+}
+
 }  // namespace
 
 class MarkdownSegmentsTest : public QObject {
@@ -79,6 +88,57 @@ class MarkdownSegmentsTest : public QObject {
 
   void windowsLineEndings() {
     QCOMPARE(show(splitMarkdown(u"a\r\n```\r\nb\r\n```\r\n")), show({text("a"), code("b")}));
+  }
+
+  // Long prose comes in pieces of at least kProseChunkChars, cut only between paragraphs, and
+  // nothing of it is lost.
+  void longProseIsCutBetweenParagraphs() {
+    const QString prose = paragraphs(40);
+    const std::vector<MarkdownSegment> segments = splitMarkdown(prose);
+    QVERIFY2(segments.size() >= 4, qPrintable(QString::number(segments.size())));
+    QStringList texts;
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+      QCOMPARE(segments[i].kind, MarkdownSegment::Kind::Text);
+      if (i + 1 < segments.size()) QVERIFY(segments[i].text.size() >= flint::ui::kProseChunkChars);
+      QVERIFY(segments[i].text.startsWith(QStringLiteral("Paragraph ")));
+      texts << segments[i].text;
+    }
+    QCOMPARE(texts.join(QStringLiteral("\n\n")), prose);
+    // Short prose stays whole.
+    QCOMPARE(splitMarkdown(paragraphs(3)).size(), std::size_t(1));
+  }
+
+  // After a blank line, a list item, a quote, a table row, an indented or a numbered line may
+  // belong with what came before: the prose is not cut there, only before a plain paragraph.
+  void listsQuotesAndIndentedLinesAreNotCutFrom() {
+    const QString head = paragraphs(7);  // just over the chunk size, and never cut inside
+    for (const QString& next : {QStringLiteral("- item"), QStringLiteral("1. item"),
+                                QStringLiteral("> quote"), QStringLiteral("| a | b |"),
+                                QStringLiteral("    indented"), QStringLiteral("[1]: http://x")}) {
+      const std::vector<MarkdownSegment> segments = splitMarkdown(head + "\n\n" + next);
+      QVERIFY2(segments.back().text.endsWith(next) && segments.back().text.size() > next.size(),
+               qPrintable(next + " began a piece of its own"));
+    }
+    const std::vector<MarkdownSegment> cut = splitMarkdown(head + "\n\nPlain words.");
+    QCOMPARE(cut.back().text, QStringLiteral("Plain words."));
+  }
+
+  // As a long answer streams in, the pieces before the last never change: only the last row
+  // is laid out again.
+  void aStreamingLongAnswerChangesOnlyItsLastPiece() {
+    const QString full = paragraphs(30);
+    const std::vector<MarkdownSegment> final = splitMarkdown(full);
+    for (qsizetype end = 1; end <= full.size(); end += 37) {
+      const std::vector<MarkdownSegment> now = splitMarkdown(QStringView(full).first(end));
+      for (std::size_t i = 0; i + 1 < now.size(); ++i)
+        QVERIFY2(now[i] == final[i], qPrintable(QStringLiteral("piece %1 at %2").arg(i).arg(end)));
+    }
+    MarkdownSegmentModel model;
+    model.setMarkdown(full.first(full.size() - 100));
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.setMarkdown(full);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.at(0).at(0).value<QModelIndex>().row(), model.rowCount() - 1);
   }
 
   void streamingChangesOnlyTheLastRow() {
