@@ -6,6 +6,7 @@
 #include "engine/logging/log.h"
 #include "ui/document_import_job.h"
 #include "ui/engine_worker.h"
+#include "ui/local_path.h"
 
 #include <QFileInfo>
 
@@ -129,8 +130,17 @@ void DocumentListModel::add(const QString& pathOrUrl) {
   startNext();
 }
 
+// The picker's URLs become paths the way the model panel's do (localPathFromUrl): one that is
+// not a local file gets that sentence instead of being tried as a path and failing later.
 void DocumentListModel::addUrls(const QList<QUrl>& urls) {
-  for (const QUrl& url : urls) add(url.toString());
+  for (const QUrl& url : urls) {
+    const LocalPath chosen = localPathFromUrl(url);
+    if (!chosen.error.isEmpty()) {
+      setError(chosen.error);
+      continue;
+    }
+    add(chosen.path);
+  }
 }
 
 void DocumentListModel::cancel() {

@@ -135,6 +135,26 @@ class DocumentListModelTest : public QObject {
     QVERIFY(store::listDocuments(db, conversation_).empty());
   }
 
+  // Picked files arrive as URLs: a name with '#' and '%' arrives whole, and a file that is not
+  // on this computer is refused in a sentence.
+  void pickedUrlsKeepEveryCharacterOfTheName() {
+    DocumentListModel model;
+    readyModel(model);
+    const QString file = dir_.path() + "/notes #1 100%.txt";
+    writeFile(file, prose(50));
+    QSignalSpy finished(&model, &DocumentListModel::importFinished);
+    model.addUrls({QUrl::fromLocalFile(file)});
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+    QCOMPARE(model.error(), QString());
+    QCOMPARE(model.index(0).data(DocumentListModel::NameRole).toString(),
+             QStringLiteral("notes #1 100%.txt"));
+
+    model.addUrls({QUrl(QStringLiteral("https://example.com/a.txt"))});
+    QVERIFY(model.error().startsWith(
+        QStringLiteral("Flint opens files and folders on this computer only")));
+    QCOMPARE(model.count(), 1);
+  }
+
   void aFileThatChangesOnDiskIsMarkedAndItsCopyKept() {
     DocumentListModel model;
     readyModel(model);
