@@ -3,12 +3,15 @@
 #include "engine/cache/model_fingerprint.h"
 #include "engine/cache/session_file.h"
 #include "engine/experts/expert_tiers.h"
+#include "engine/gpu/cuda_verify_target.h"
+#include "engine/gpu/gpu_backbone.h"
 #include "engine/logging/log.h"
 #include "engine/model/finite_check.h"
 #include "engine/model/model_error.h"
 #include "engine/model/transformer.h"
 #include "engine/model/weight_warmup.h"
 #include "engine/tokenizer/reply_splitter.h"
+#include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/thread_pool.h"
 
 #include <chrono>
@@ -47,7 +50,9 @@ class SessionImpl final : public Session {
   std::span<const TokenId> cachedIds() const override { return cached_; }
   void save(const std::filesystem::path& path) const override;
   void load(const std::filesystem::path& path) override;
-  KvBytes kvBytes() const override { return measureKvBytes(cache_); }
+  KvBytes kvBytes() const override {
+    return gpuCache_ ? expectedKvBytes(config(), gpuCache_->length) : measureKvBytes(cache_);
+  }
 
  private:
   // Appends `ids` to the cache, recording the drafter's context when there is a drafter.
@@ -62,11 +67,17 @@ class SessionImpl final : public Session {
   void emit(TokenId id, ReplySplitter& splitter, GenerateResult& result, StreamSink& sink,
             bool& finished);
 
+  const ModelConfig& config() const;
+  // Positions a session may hold: the model's limit, or the GPU cache's when smaller.
+  std::size_t contextLimit() const;
+
   EngineImpl& engine_;
-  SessionCache cache_;
-  std::vector<TokenId> cached_;  // the ids the cache holds, in order
+  SessionCache cache_;                     // the CPU backbone's
+  std::unique_ptr<DeviceCache> gpuCache_;  // the GPU backbone's, instead
+  std::vector<TokenId> cached_;            // the ids the cache holds, in order
   std::vector<float> logits_, taps_;
   std::unique_ptr<Speculator> speculator_;  // null without a drafter
+  std::unique_ptr<VerifyTarget> verify_;    // the backbone and cache its drafts are checked on
 };
 
 class EngineImpl final : public Engine {
@@ -77,7 +88,32 @@ class EngineImpl final : public Engine {
         tokenizer_(std::move(tokenizer)),
         model_(std::move(files), &pool_),
         encoder_(tokenizer_),
-        experts_(model_, options, &pool_) {}
+        experts_(model_, hostTiers(options), &pool_),
+        gpu_(openGpuBackbone(model_, experts_.store(), options, &pool_, nullptr)) {}
+
+  // With the CUDA backbone the device budget sizes its expert slots, not a simulated tier.
+  static LoadOptions hostTiers(LoadOptions options) {
+    if (options.device == ComputeDevice::Cpu) return options;
+    if (options.simulatedDeviceBandwidth > 0)
+      throw ModelError(
+          "A simulated device tier models a GPU in host memory; it does not combine with the "
+          "CUDA backbone.");
+    options.deviceExpertBytes = 0;
+    options.deviceExpertFraction = 0;
+    return options;
+  }
+
+  std::string computeDescription() const override {
+    if (gpu_) return gpu_->description;
+    return std::string("CPU (") + kernels::bestKernelIsa(kernels::cpuFeatures()) + ", " +
+           std::to_string(pool_.size()) + " threads)";
+  }
+  std::optional<DeviceMemoryPlan> deviceMemoryPlan() const override {
+    if (!gpu_) return std::nullopt;
+    return gpu_->model->plan();
+  }
+  CudaTransformer* gpu() { return gpu_ ? gpu_->model.get() : nullptr; }
+  const CudaOps* cudaOps() const { return gpu_ ? gpu_->ops.get() : nullptr; }
 
   const ModelConfig& config() const override { return model_.config(); }
   const Tokenizer& tokenizer() const override { return tokenizer_; }
@@ -97,8 +133,20 @@ class EngineImpl final : public Engine {
   std::shared_ptr<const ExpertResidency> residencySnapshot() { return experts_.snapshot(); }
 
   std::vector<float> logits(std::span<const TokenId> ids, Numerics numerics, bool decode) override {
-    SessionCache cache = model_.newCache();
     std::vector<float> all, step;
+    if (CudaTransformer* gpu = this->gpu()) {
+      DeviceCache cache = gpu->newCache();
+      if (!decode) {
+        gpu->forward(ids, cache, numerics, true, all);
+        return all;
+      }
+      for (std::size_t t = 0; t < ids.size(); ++t) {
+        gpu->forward(ids.subspan(t, 1), cache, numerics, false, step);
+        all.insert(all.end(), step.begin(), step.end());
+      }
+      return all;
+    }
+    SessionCache cache = model_.newCache();
     if (!decode) {
       model_.forward(ids, cache, numerics, true, all);
       return all;
@@ -121,21 +169,43 @@ class EngineImpl final : public Engine {
   Tokenizer tokenizer_;
   Transformer model_;
   PromptEncoder encoder_;
-  ExpertTiers experts_;       // after model_: it sets its store on the model
-  DraftScheduler scheduler_;  // shared by the sessions: it measures this machine and model
+  ExpertTiers experts_;               // after model_: it sets its store on the model
+  DraftScheduler scheduler_;          // shared by the sessions: it measures this machine and model
+  std::unique_ptr<GpuBackbone> gpu_;  // after experts_: its CPU experts come from there
   mutable std::once_flag fingerprintOnce_;
   mutable std::uint64_t fingerprint_ = 0;
 };
 
-SessionImpl::SessionImpl(EngineImpl& engine) : engine_(engine), cache_(engine.model().newCache()) {
+SessionImpl::SessionImpl(EngineImpl& engine) : engine_(engine) {
+  if (CudaTransformer* gpu = engine.gpu()) {
+    gpuCache_ = std::make_unique<DeviceCache>(gpu->newCache());
+    verify_ = std::make_unique<CudaVerifyTarget>(*engine.cudaOps(), *gpu, *gpuCache_);
+  } else {
+    cache_ = engine.model().newCache();
+    verify_ = std::make_unique<CpuVerifyTarget>(engine.model(), cache_);
+  }
   if (engine.model().config().dspark)
     speculator_ = std::make_unique<Speculator>(engine.model(), engine.numerics(), engine.pool(),
                                                &engine.draftScheduler());
 }
 
+const ModelConfig& SessionImpl::config() const {
+  return engine_.config();
+}
+
+std::size_t SessionImpl::contextLimit() const {
+  const auto limit = std::size_t(config().maxPositionEmbeddings);
+  return gpuCache_ ? std::min(limit, gpuCache_->contextTokens()) : limit;
+}
+
 void SessionImpl::append(std::span<const TokenId> ids, bool tap) {
   tap = tap && speculator_;
-  engine_.model().forward(ids, cache_, engine_.numerics(), false, logits_, tap ? &taps_ : nullptr);
+  if (gpuCache_)
+    engine_.gpu()->forward(ids, *gpuCache_, engine_.numerics(), false, logits_,
+                           tap ? &taps_ : nullptr);
+  else
+    engine_.model().forward(ids, cache_, engine_.numerics(), false, logits_,
+                            tap ? &taps_ : nullptr);
   if (tap)
     speculator_->commit(taps_, ids.size());
   else if (speculator_)
@@ -161,7 +231,7 @@ std::size_t SessionImpl::appendInPasses(std::span<const TokenId> ids, bool tap, 
 std::size_t SessionImpl::prefill(std::span<const TokenId> ids, StreamSink* sink,
                                  const std::atomic<bool>* cancel, std::size_t chunk) {
   if (ids.empty()) return 0;
-  const auto limit = std::size_t(engine_.model().config().maxPositionEmbeddings);
+  const std::size_t limit = contextLimit();
   if (cached_.size() + ids.size() > limit)  // before any pass, so nothing is half done
     throw std::invalid_argument("the session would hold " +
                                 std::to_string(cached_.size() + ids.size()) +
@@ -181,7 +251,8 @@ SessionFileIdentity SessionImpl::fileIdentity() const {
 void SessionImpl::save(const std::filesystem::path& path) const {
   const std::optional<Speculator::State> drafter =
       speculator_ ? std::optional(speculator_->state()) : std::nullopt;
-  writeSessionFile(path, fileIdentity(), cached_, cache_, drafter ? &*drafter : nullptr);
+  writeSessionFile(path, fileIdentity(), cached_, gpuCache_ ? gpuCache_->download() : cache_,
+                   drafter ? &*drafter : nullptr);
 }
 
 void SessionImpl::load(const std::filesystem::path& path) {
@@ -195,7 +266,10 @@ void SessionImpl::load(const std::filesystem::path& path) {
                              " does not fit this model's drafter: " + e.what());
     }
   }
-  cache_ = std::move(state.cache);
+  if (gpuCache_)
+    gpuCache_->upload(state.cache);
+  else
+    cache_ = std::move(state.cache);
   cached_ = std::move(state.ids);
   logits_.clear();  // feed() and generate() compute them again
 }
@@ -206,7 +280,10 @@ std::span<const float> SessionImpl::feed(std::span<const TokenId> ids) {
 }
 
 void SessionImpl::reset() {
-  cache_ = engine_.model().newCache();
+  if (gpuCache_)
+    gpuCache_->clear();
+  else
+    cache_ = engine_.model().newCache();
   cached_.clear();
   if (speculator_) speculator_->reset();
 }
@@ -229,7 +306,7 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
   const ModelConfig& config = model.config();
   Sampler sampler(request.sampling);
   const EncodedPrompt prompt = engine_.encoder().encode(request.messages, request.mode);
-  const std::size_t limit = std::size_t(config.maxPositionEmbeddings);
+  const std::size_t limit = contextLimit();
   if (prompt.ids.size() >= limit)
     throw std::invalid_argument("the prompt is " + std::to_string(prompt.ids.size()) +
                                 " tokens; this model's context holds " + std::to_string(limit));
@@ -302,8 +379,8 @@ GenerateResult SessionImpl::generate(const GenerateRequest& request, StreamSink&
       // The anchor and the drafts must fit the context, the drafts the token budget.
       const std::size_t room = std::min(left, limit - cached_.size() - 1);
       const Speculator::Step step =
-          speculator_->step(cache_, next, std::min(request.maxDrafts, room), request.adaptiveDrafts,
-                            sampler, known, eos, stats.spec);
+          speculator_->step(*verify_, next, std::min(request.maxDrafts, room),
+                            request.adaptiveDrafts, sampler, known, eos, stats.spec);
       cached_.push_back(next);
       for (TokenId draft : step.accepted) {
         cached_.push_back(draft);

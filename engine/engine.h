@@ -11,6 +11,7 @@
 #include "engine/experts/expert_placement.h"
 #include "engine/experts/expert_residency.h"
 #include "engine/experts/expert_stats.h"
+#include "engine/gpu/memory_plan.h"
 #include "engine/model/load_progress.h"
 #include "engine/model/model_config.h"
 #include "engine/model/numerics.h"
@@ -29,8 +30,18 @@
 
 namespace flint::engine {
 
+// Where the backbone computes. Cpu unless asked: the CUDA forward pass stays opt-in until its
+// parity with the CPU is measured on a device (docs/BENCHMARKS.md). Cuda fails the load with a
+// sentence when no device is usable; Auto then stays on the CPU and says why in the log.
+enum class ComputeDevice { Cpu, Cuda, Auto };
+
 struct LoadOptions {
   Numerics numerics = Numerics::Official;
+  ComputeDevice device = ComputeDevice::Cpu;
+  // CUDA: the KV cache's capacity in tokens per session (0: the model's limit, at most 64K).
+  // Its expert slots take deviceExpertBytes / deviceExpertFraction below when set, else what
+  // the device has left after the weights, the cache and the activations.
+  std::size_t deviceContextTokens = 0;
   std::size_t threads = 0;   // 0: one per hardware thread
   bool checkFinite = false;  // scan every weight for NaN/Inf at load (reads all of them)
   // Host memory for the routed experts, as bytes or as a fraction of all of them (the larger
@@ -184,6 +195,11 @@ class Engine {
 
   // The measured rule for computing a batch's expert on the device tier; empty without one.
   virtual std::optional<ExpertPlacement> expertPlacement() const = 0;
+
+  // Where the backbone computes, in words: "CPU (avx512, 16 threads)" or "CUDA: NVIDIA H200".
+  virtual std::string computeDescription() const = 0;
+  // The device memory plan when the backbone computes on a GPU.
+  virtual std::optional<DeviceMemoryPlan> deviceMemoryPlan() const = 0;
 
   // Logits of every position of `ids` ([ids.size(), vocab]): one prefill, or one token at a
   // time when `decode` is set.

@@ -155,6 +155,7 @@ void ChatController::setDatabasePath(const QString& path) {
   if (opened)
     setModeValue(modeName(store::effectiveSettings(service_->database(), {}).thinkingMode));
   readHostExpertBudget();
+  readComputeChoice();
   emit conversationsChanged();
 }
 
@@ -167,6 +168,7 @@ void ChatController::loadModel(const QString& dir) {
   LoadRequest request;
   request.modelDir = dir;
   if (hostExpertBudget_ > 0) request.hostExpertBytes = std::uint64_t(hostExpertBudget_);
+  request.device = computeDevice();
   request.ticket = ++lastTicket_;
   pendingLoad_ = request.ticket;
   worker_->wantLoad(request.ticket);
@@ -219,7 +221,27 @@ void ChatController::setHostExpertBudget(qint64 bytes) {
   });
   if (!saved) return;
   readHostExpertBudget();
-  // A remote model has no local experts to budget.
+  reloadLocalModel();
+}
+
+void ChatController::setComputeOnGpu(bool gpu) {
+  if (gpu == computeOnGpu_) return;
+  if (!service_) {
+    setError(tr("The conversation database is not open, so the choice cannot be saved."));
+    return;
+  }
+  const bool saved = attempt("save where the model computes", [&] {
+    store::SettingsOverrides global = store::globalSettings(service_->database());
+    global.compute = gpu ? store::ComputeChoice::Gpu : store::ComputeChoice::Cpu;
+    store::saveGlobalSettings(service_->database(), global);
+  });
+  if (!saved) return;
+  readComputeChoice();
+  reloadLocalModel();
+}
+
+void ChatController::reloadLocalModel() {
+  // A remote model has no local experts to budget and no device to compute on.
   if (!modelDir_.isEmpty() && loadedModelName(modelDir_) == QDir(modelDir_).dirName())
     loadModel(modelDir_);
 }
@@ -314,8 +336,14 @@ void ChatController::onLoadProgress(quint64 ticket, const QString& stage, double
 }
 
 // The worker swapped models: true whatever the user did meanwhile.
-void ChatController::onLoaded(quint64 ticket, const QString& dir) {
+void ChatController::onLoaded(quint64 ticket, const QString& dir, qint64 /*contextMax*/,
+                              const QString& compute, const QString& devicePlan) {
   loadedDir_ = dir;
+  if (compute != computeDescription_ || devicePlan != devicePlan_) {
+    computeDescription_ = compute;
+    devicePlan_ = devicePlan;
+    emit computeChanged();
+  }
   if (ticket == pendingLoad_) pendingLoad_ = 0;
   if (pendingLoad_ != 0) return;  // a newer load is on its way
   startedRemote_ = false;
@@ -594,6 +622,17 @@ void ChatController::readHostExpertBudget() {
   if (budget == hostExpertBudget_) return;
   hostExpertBudget_ = budget;
   emit hostExpertBudgetChanged();
+}
+
+void ChatController::readComputeChoice() {
+  bool gpu = false;
+  if (service_)
+    attempt("read where the model computes", [&] {
+      gpu = store::effectiveSettings(service_->database(), {}).compute == store::ComputeChoice::Gpu;
+    });
+  if (gpu == computeOnGpu_) return;
+  computeOnGpu_ = gpu;
+  emit computeChanged();
 }
 
 void ChatController::setDocumentNote(const QString& note) {

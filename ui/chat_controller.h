@@ -42,6 +42,12 @@ class ChatController : public QObject, public QQmlParserStatus {
   Q_PROPERTY(double loadFraction READ loadFraction NOTIFY loadPhaseChanged)
   // Host memory for the routed experts, in bytes; 0: this machine's plan decides.
   Q_PROPERTY(qint64 hostExpertBudget READ hostExpertBudget NOTIFY hostExpertBudgetChanged)
+  // The stored choice of where local models compute: false the CPU, true the GPU (opt-in).
+  Q_PROPERTY(bool computeOnGpu READ computeOnGpu NOTIFY computeChanged)
+  // Where the loaded model computes, in words ("CPU (avx512, 16 threads)"); empty for none or an
+  // endpoint. devicePlan: the device memory plan's explanation when it computes on a GPU.
+  Q_PROPERTY(QString computeDescription READ computeDescription NOTIFY computeChanged)
+  Q_PROPERTY(QString devicePlan READ devicePlan NOTIFY computeChanged)
   Q_PROPERTY(QString error READ error NOTIFY errorChanged)
   Q_PROPERTY(flint::ui::MessageModel* messages READ messages CONSTANT)
   Q_PROPERTY(flint::ui::StatsModel* stats READ stats CONSTANT)
@@ -75,6 +81,12 @@ class ChatController : public QObject, public QQmlParserStatus {
   QString loadPhase() const { return loadPhase_; }
   double loadFraction() const { return loadFraction_; }
   qint64 hostExpertBudget() const { return hostExpertBudget_; }
+  bool computeOnGpu() const { return computeOnGpu_; }
+  flint::engine::ComputeDevice computeDevice() const {
+    return computeOnGpu_ ? flint::engine::ComputeDevice::Cuda : flint::engine::ComputeDevice::Cpu;
+  }
+  QString computeDescription() const { return computeDescription_; }
+  QString devicePlan() const { return devicePlan_; }
   QString error() const { return error_; }
   MessageModel* messages() const { return messages_; }
   StatsModel* stats() const { return stats_; }
@@ -110,6 +122,8 @@ class ChatController : public QObject, public QQmlParserStatus {
   Q_INVOKABLE void cancelLoad();
   // Saves the routed experts' host budget (0: the machine's plan) and reloads the model.
   Q_INVOKABLE void setHostExpertBudget(qint64 bytes);
+  // Saves where local models compute (true: the GPU) and reloads the model when it changed.
+  Q_INVOKABLE void setComputeOnGpu(bool gpu);
   // Chats with an OpenAI-compatible endpoint instead of a model folder (the model panel's
   // remote entry). Like a load: the model in use stays until the endpoint's model list says
   // the model is there, and stays when it is not.
@@ -124,6 +138,7 @@ class ChatController : public QObject, public QQmlParserStatus {
   void modelStatusChanged();
   void loadPhaseChanged();
   void hostExpertBudgetChanged();
+  void computeChanged();
   void errorChanged();
   void documentNoteChanged();
   void readingChanged();
@@ -136,7 +151,8 @@ class ChatController : public QObject, public QQmlParserStatus {
  private:
   void onLoading(quint64 ticket, const QString& dir);
   void onLoadProgress(quint64 ticket, const QString& stage, double fraction);
-  void onLoaded(quint64 ticket, const QString& dir);
+  void onLoaded(quint64 ticket, const QString& dir, qint64 contextMax, const QString& compute,
+                const QString& devicePlan);
   void onLoadFailed(quint64 ticket, const QString& why, const QString& keptDir);
   void onLoadAbandoned(const QString& keptDir);
   // The status and folder of the model the worker kept (none: failed, or idle if none was).
@@ -145,6 +161,9 @@ class ChatController : public QObject, public QQmlParserStatus {
   void setLoadPhase(const QString& phase, double fraction = -1);
   void setModelDirValue(const QString& dir);
   void readHostExpertBudget();
+  void readComputeChoice();
+  // A reload with the new budget or device, unless the model in use is an endpoint's.
+  void reloadLocalModel();
   void onStreamed(const StreamBatch& batch);
   void onFinished(const ReplyOutcome& outcome);
   // Runs a store action; a failure becomes the error line.
@@ -175,6 +194,8 @@ class ChatController : public QObject, public QQmlParserStatus {
   double loadFraction_ = -1;
   QString loadedDir_;  // the folder of the model the worker holds; empty: none
   qint64 hostExpertBudget_ = 0;
+  bool computeOnGpu_ = false;
+  QString computeDescription_, devicePlan_;  // of the model the worker holds
   quint64 lastTicket_ = 0;
   quint64 pendingLoad_ = 0;  // the ticket of the load the user waits for; 0: none
   QString error_;

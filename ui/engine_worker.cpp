@@ -135,7 +135,8 @@ void EngineWorker::load(const LoadRequest& request) {
     };
     progress.cancelled = [this, ticket = request.ticket] { return wantedLoad_.load() != ticket; };
     engine = flint::engine::Engine::load(
-        dir, loadOptionsFor(planModelMemory(dir), request.hostExpertBytes), &progress);
+        dir, loadOptionsFor(planModelMemory(dir), request.hostExpertBytes, request.device),
+        &progress);
     session = engine->newSession();
   } catch (const std::exception& e) {
     flint::log::logger("ui")->error("could not load {}: {}", dir.string(), e.what());
@@ -160,7 +161,10 @@ void EngineWorker::load(const LoadRequest& request) {
   engine_ = std::move(engine);
   session_ = std::move(session);
   loadedDir_ = request.modelDir;
-  emit loaded(request.ticket, loadedDir_, qint64(engine_->config().maxPositionEmbeddings));
+  const std::optional<flint::engine::DeviceMemoryPlan> plan = engine_->deviceMemoryPlan();
+  emit loaded(request.ticket, loadedDir_, qint64(engine_->config().maxPositionEmbeddings),
+              QString::fromStdString(engine_->computeDescription()),
+              plan ? QString::fromStdString(plan->explanation) : QString());
   startServer();
 }
 
@@ -205,7 +209,7 @@ void EngineWorker::loadRemote(const LoadRequest& request) {
   engine_.reset();
   remote_ = std::move(chat);
   loadedDir_ = key;
-  emit loaded(request.ticket, loadedDir_, qint64(remote_->contextMax()));
+  emit loaded(request.ticket, loadedDir_, qint64(remote_->contextMax()), {}, {});
   startServer();
 }
 

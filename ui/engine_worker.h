@@ -43,12 +43,14 @@ bool isRemoteModel(const QString& dirOrKey);
 // remote model its name on the endpoint.
 QString loadedModelName(const QString& dirOrKey);
 
-// One load: its folder, the routed experts' host budget (none: this machine's plan) and the
-// ticket that names it in the signals and in cancellation; or an endpoint (modelDir unused).
+// One load: its folder, the routed experts' host budget (none: this machine's plan), where the
+// backbone computes, and the ticket that names it in the signals and in cancellation; or an
+// endpoint (modelDir unused).
 struct LoadRequest {
   QString modelDir;
   std::optional<flint::remote::RemoteEndpoint> remote;
   std::optional<std::uint64_t> hostExpertBytes;
+  flint::engine::ComputeDevice device = flint::engine::ComputeDevice::Cpu;
   quint64 ticket = 0;
 };
 
@@ -86,7 +88,10 @@ class EngineWorker : public QObject {
 
  signals:
   void loading(quint64 ticket, const QString& modelDir);
-  void loaded(quint64 ticket, const QString& modelDir, qint64 contextMax);
+  // compute: where a local model computes (Engine::computeDescription; empty for an endpoint);
+  // devicePlan: the device memory plan's explanation when it computes on a GPU, else empty.
+  void loaded(quint64 ticket, const QString& modelDir, qint64 contextMax, const QString& compute,
+              const QString& devicePlan);
   // keptDir: the folder of the model still loaded (empty: none).
   void loadFailed(quint64 ticket, const QString& error, const QString& keptDir);
   void loadAbandoned(quint64 ticket, const QString& keptDir);

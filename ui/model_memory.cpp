@@ -18,8 +18,10 @@ ModelMemory planModelMemory(const std::filesystem::path& dir) {
 }
 
 engine::LoadOptions loadOptionsFor(const ModelMemory& memory,
-                                   std::optional<std::uint64_t> hostExpertBytes) {
+                                   std::optional<std::uint64_t> hostExpertBytes,
+                                   engine::ComputeDevice device) {
   engine::LoadOptions options;
+  options.device = device;
   if (hostExpertBytes) {
     options.hostExpertBytes = std::size_t(*hostExpertBytes);
   } else if (!memory.plan.allResident) {
@@ -29,8 +31,8 @@ engine::LoadOptions loadOptionsFor(const ModelMemory& memory,
   return options;
 }
 
-std::string describeMemory(const ModelMemory& memory,
-                           std::optional<std::uint64_t> hostExpertBytes) {
+std::string describeMemory(const ModelMemory& memory, std::optional<std::uint64_t> hostExpertBytes,
+                           engine::ComputeDevice device) {
   const engine::ModelCensus& c = memory.census;
   std::string text = memory.plan.explanation;
   std::uint64_t experts = memory.plan.hostExpertBytes;
@@ -46,7 +48,10 @@ std::string describeMemory(const ModelMemory& memory,
   text += fromDisk > 0
               ? "\nRead from disk when used: " + app::formatBytes(fromDisk) + " of routed experts."
               : "\nNothing is read from disk while generating.";
-  text += "\nThere is no GPU tier yet: every weight is used from RAM by the CPU.";
+  text += device == engine::ComputeDevice::Cpu
+              ? "\nThe CPU computes: every weight is used from RAM."
+              : "\nThe GPU computes: it holds the other weights, the KV cache and as many routed "
+                "experts as fit; the rest compute on the CPU.";
   return text;
 }
 

@@ -22,11 +22,15 @@ struct ModelMemory {
 // Throws ModelError (a sentence naming the culprit) when the folder is not a V4 checkpoint.
 ModelMemory planModelMemory(const std::filesystem::path& dir);
 
-// The user's host budget for the routed experts when set, else the machine's plan.
+// The user's host budget for the routed experts when set, else the machine's plan; the
+// backbone on `device`.
 engine::LoadOptions loadOptionsFor(const ModelMemory& memory,
-                                   std::optional<std::uint64_t> hostExpertBytes);
+                                   std::optional<std::uint64_t> hostExpertBytes,
+                                   engine::ComputeDevice device);
 
-// What goes to RAM and what is read from disk, in sentences, for that budget (none: the plan).
-std::string describeMemory(const ModelMemory& memory, std::optional<std::uint64_t> hostExpertBytes);
+// What goes to RAM and what is read from disk, in sentences, for that budget (none: the plan),
+// and what computes: the CPU, or the GPU with the weights it holds.
+std::string describeMemory(const ModelMemory& memory, std::optional<std::uint64_t> hostExpertBytes,
+                           engine::ComputeDevice device);
 
 }  // namespace flint::ui

@@ -4,6 +4,7 @@
 #include "app/remote/remote_settings.h"
 #include "app/store/database.h"
 #include "app/system/system_report.h"
+#include "engine/backend/cuda_module.h"
 #include "engine/logging/log.h"
 #include "ui/engine_worker.h"
 #include "ui/local_path.h"
@@ -19,6 +20,12 @@
 namespace flint::ui {
 
 namespace {
+
+// The probe dlopens the CUDA module; one answer serves every panel of the process.
+const engine::CudaProbeResult& cudaProbe() {
+  static const engine::CudaProbeResult probe = engine::probeCuda();
+  return probe;
+}
 
 // What a connection test brings back from its thread.
 struct ConnectionOutcome {
@@ -47,11 +54,14 @@ void ModelPanelModel::setChat(ChatController* chat) {
   // The plan text shows the budget the chat loads with.
   if (chat_) {
     connect(chat_, &ChatController::hostExpertBudgetChanged, this, &ModelPanelModel::inspected);
+    connect(chat_, &ChatController::computeChanged, this, &ModelPanelModel::computeChanged);
+    connect(chat_, &ChatController::computeChanged, this, &ModelPanelModel::inspected);
     connect(chat_, &ChatController::databasePathChanged, this,
             &ModelPanelModel::readStoredEndpoint);
   }
   emit chatChanged();
   emit inspected();
+  emit computeChanged();
   readStoredEndpoint();
 }
 
@@ -101,7 +111,8 @@ std::optional<std::uint64_t> ModelPanelModel::budget() const {
 
 QString ModelPanelModel::planText() const {
   if (!memory_) return {};
-  return QString::fromStdString(describeMemory(*memory_, budget()));
+  return QString::fromStdString(describeMemory(
+      *memory_, budget(), chat_ ? chat_->computeDevice() : engine::ComputeDevice::Cpu));
 }
 
 qint64 ModelPanelModel::routedExpertBytes() const {
@@ -110,6 +121,34 @@ qint64 ModelPanelModel::routedExpertBytes() const {
 
 qint64 ModelPanelModel::plannedExpertBytes() const {
   return memory_ ? qint64(memory_->plan.hostExpertBytes) : 0;
+}
+
+bool ModelPanelModel::gpuUsable() const {
+  return cudaProbe().usable && !cudaProbe().devices.empty();
+}
+
+QString ModelPanelModel::gpuNote() const {
+  if (!gpuUsable()) {
+    QString reason = QString::fromStdString(cudaProbe().reason);
+    while (reason.endsWith(QLatin1Char('.'))) reason.chop(1);
+    return tr("No usable GPU: %1.").arg(reason.isEmpty() ? tr("none was found") : reason);
+  }
+  const engine::CudaDeviceInfo& device = cudaProbe().devices.front();
+  return tr("%1 with %2. The GPU is opt-in until its results are measured against the CPU's.")
+      .arg(QString::fromStdString(device.name),
+           QString::fromStdString(app::formatBytes(device.totalBytes)));
+}
+
+QString ModelPanelModel::computeText() const {
+  if (!chat_ || chat_->computeDescription().isEmpty()) return {};
+  QString text = tr("Computes on %1.").arg(chat_->computeDescription());
+  if (!chat_->devicePlan().isEmpty()) text += QLatin1Char('\n') + chat_->devicePlan();
+  return text;
+}
+
+void ModelPanelModel::chooseCompute(bool gpu) {
+  if (!chat_ || (gpu && !gpuUsable())) return;
+  chat_->setComputeOnGpu(gpu);
 }
 
 void ModelPanelModel::load() {

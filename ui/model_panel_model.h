@@ -5,7 +5,9 @@
 // other kind of model entry, an OpenAI-compatible endpoint: its URL, API key (kept in the
 // settings table, in plain text) and model name, a "Test connection" that lists the endpoint's
 // models in words (on a thread of its own: a dead host takes seconds to time out), and the
-// switch that makes the chat answer from there.
+// switch that makes the chat answer from there. Where a local model computes: the CPU, or the
+// GPU (opt-in, offered only when the probe finds a usable device), and after a load where it
+// does compute, with the device's memory plan.
 #include "app/remote/remote_client.h"
 #include "ui/chat_controller.h"
 #include "ui/model_memory.h"
@@ -36,6 +38,13 @@ class ModelPanelModel : public QObject {
   Q_PROPERTY(qint64 routedExpertBytes READ routedExpertBytes NOTIFY inspected)
   // The routed experts the machine's plan keeps in RAM (the budget slider's default).
   Q_PROPERTY(qint64 plannedExpertBytes READ plannedExpertBytes NOTIFY inspected)
+  // The "Compute on" choice: the GPU is offered when the probe finds a usable device;
+  // gpuNote names it, or says why there is none.
+  Q_PROPERTY(bool gpuUsable READ gpuUsable CONSTANT)
+  Q_PROPERTY(QString gpuNote READ gpuNote CONSTANT)
+  Q_PROPERTY(bool computeOnGpu READ computeOnGpu NOTIFY computeChanged)
+  // After a load: where the model computes and, on a GPU, the device memory plan in words.
+  Q_PROPERTY(QString computeText READ computeText NOTIFY computeChanged)
   // The entry shown: false a model folder, true a remote endpoint.
   Q_PROPERTY(bool remote READ remote WRITE setRemote NOTIFY remoteChanged)
   Q_PROPERTY(QString remoteUrl READ remoteUrl WRITE setRemoteUrl NOTIFY remoteChanged)
@@ -60,6 +69,10 @@ class ModelPanelModel : public QObject {
   QString planText() const;
   qint64 routedExpertBytes() const;
   qint64 plannedExpertBytes() const;
+  bool gpuUsable() const;
+  QString gpuNote() const;
+  bool computeOnGpu() const { return chat_ && chat_->computeOnGpu(); }
+  QString computeText() const;
   bool remote() const { return remote_; }
   void setRemote(bool remote);
   QString remoteUrl() const { return remoteUrl_; }
@@ -78,6 +91,8 @@ class ModelPanelModel : public QObject {
   Q_INVOKABLE void cancel();
   // Saves the host budget for the routed experts (0: the plan) and reloads the model.
   Q_INVOKABLE void applyBudget(qint64 bytes);
+  // Saves where local models compute and reloads the model; the GPU only when it is usable.
+  Q_INVOKABLE void chooseCompute(bool gpu);
   // Reads the folder again (after the files changed).
   Q_INVOKABLE void inspect();
   // The folder picker ("Browse…"): where it opens (the folder, or home when it is missing),
@@ -96,6 +111,7 @@ class ModelPanelModel : public QObject {
   void chatChanged();
   void folderChanged();
   void inspected();
+  void computeChanged();
   void remoteChanged();
   void connectionTested();
 

@@ -37,20 +37,26 @@ const OptionSpec kHostMem{"host-mem", true,
                           "host memory for the routed experts: a size (8G, 512M) or a share of "
                           "them (25%); the rest are read from the checkpoint when used (default: "
                           "all mapped)"};
+const OptionSpec kDevice{"device", true,
+                         "where the backbone computes: cpu (default), cuda (opt-in until its "
+                         "parity is measured) or auto (the GPU when one is usable)"};
+const OptionSpec kGpuContext{"gpu-context", true,
+                             "tokens the GPU's KV cache holds per session (64K, 32768; default: "
+                             "the model's context, at most 64K)"};
 const OptionSpec kGpuMem{"gpu-mem", true,
                          "device memory for the hottest routed experts: a size or a share of "
-                         "them (25%); needs --simulate-gpu in this build"};
+                         "them (25%); with --device cpu it needs --simulate-gpu"};
 const OptionSpec kSimulateGpu{"simulate-gpu", true,
-                              "model the device tier in host memory behind a link of this many "
-                              "bytes per second (16G)"};
+                              "with --device cpu: model the device tier in host memory behind a "
+                              "link of this many bytes per second (16G)"};
 const OptionSpec kNumerics{"numerics", true, "official (default) or fp32"};
 const OptionSpec kExpertPolicy{
     "expert-policy", true, "which experts leave a full host budget: frequency (default) or lru"};
 
 // `own` followed by the options of every command that runs the engine.
 std::vector<OptionSpec> withEngineOptions(std::vector<OptionSpec> own) {
-  own.insert(own.end(),
-             {kNumerics, kThreads, kHostMem, kExpertPolicy, kGpuMem, kSimulateGpu, kCheckFinite});
+  own.insert(own.end(), {kNumerics, kThreads, kDevice, kGpuContext, kHostMem, kExpertPolicy,
+                         kGpuMem, kSimulateGpu, kCheckFinite});
   return own;
 }
 
@@ -60,12 +66,13 @@ const std::vector<Command>& commandTable() {
   static const std::vector<Command> table = {
       {"inspect",
        "describe a model folder: config, parameters, bytes per dtype, layer kinds, memory per tier",
-       "[--model DIR] [--context N] [--json]",
+       "[--model DIR] [--context N] [--gpu-context N] [--json]",
        {kModel,
         {"json", false, "print the census as JSON"},
         {"context", true,
          "also feed a session N tokens and measure its KV cache by layer kind against the "
-         "spec's figures"}},
+         "spec's figures"},
+        kGpuContext},
        false,
        &runInspect},
       {"doctor",
@@ -136,12 +143,15 @@ const std::vector<Command>& commandTable() {
         {"decode", false, "feed one token at a time instead of one prefill"},
         {"out", true, "write the JSON here instead of standard output"},
         kThreads,
+        kDevice,
+        kGpuContext,
         kCheckFinite},
        false,
        &runLogits},
       {"chat", "talk to a model: one answer with --prompt, else a conversation on standard input",
        "[--model DIR] [--mode non-think|high|max] [--prompt P] [--temperature T] [--top-p P] "
-       "[--seed S] [--spec on|off] [--host-mem SIZE|N%] [--gpu-mem SIZE|N% --simulate-gpu BW]",
+       "[--seed S] [--spec on|off] [--device cpu|cuda|auto] [--host-mem SIZE|N%] [--gpu-mem "
+       "SIZE|N%]",
        withEngineOptions(
            {kModel,
             {"mode", true, "non-think (default), high or max"},

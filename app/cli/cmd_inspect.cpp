@@ -1,15 +1,20 @@
 // flint-cli inspect: what a model folder holds and what running it would take. Opens and
-// validates the checkpoint (headers only) and prints the census of engine/model/model_census.h.
+// validates the checkpoint (headers only) and prints the census of engine/model/model_census.h,
+// then the device memory plan for this machine's GPU when it has a usable one.
 #include "app/cli/cli_app.h"
 #include "app/cli/model_options.h"
 #include "app/paths.h"
 #include "app/system/memory_plan.h"
+#include "engine/backend/cuda_module.h"
+#include "engine/gpu/memory_plan.h"
 #include "engine/model/model_census.h"
 #include "engine/model/model_files.h"
+#include "engine/model/model_weights.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <optional>
 #include <ostream>
 #include <random>
 #include <string>
@@ -146,6 +151,63 @@ void printCensus(const engine::ModelFiles& model, const ModelCensus& s, std::ost
   out << "plan       on this machine: " << plan.explanation << "\n";
 }
 
+// The device block: the plan for the first usable GPU, or why there is none. A hypothetical
+// device's plan is never shown: figures for a GPU the machine lacks would read as advice.
+struct DevicePlanOrReason {
+  std::optional<engine::DeviceMemoryPlan> plan;
+  std::string reason;
+};
+
+DevicePlanOrReason planDevice(const ParsedArgs& args, const engine::ModelFiles& model) {
+  const std::size_t contextTokens = gpuContextTokens(args);  // checked with or without a GPU
+  const engine::CudaProbeResult probe = engine::probeCuda();
+  if (!probe.usable || probe.devices.empty()) return {std::nullopt, probe.reason};
+  const engine::CudaDeviceInfo& device = probe.devices.front();
+  engine::DeviceMemoryRequest request;
+  request.deviceName = device.name;
+  request.totalBytes = device.totalBytes;
+  request.freeBytes = device.freeBytes;
+  request.contextTokens = contextTokens;
+  const engine::ModelWeights weights = engine::bindModelWeights(model);
+  return {engine::planDeviceMemory(model.config, weights, request), {}};
+}
+
+json devicePlanJson(const DevicePlanOrReason& device) {
+  if (!device.plan) return nullptr;
+  const engine::DeviceMemoryPlan& p = *device.plan;
+  return {{"device_name", p.deviceName},
+          {"total_bytes", p.totalBytes},
+          {"free_bytes", p.freeBytes},
+          {"reserve_bytes", p.reserveBytes},
+          {"weight_bytes", p.weightBytes},
+          {"cache_bytes", p.cacheBytes},
+          {"scratch_bytes", p.scratchBytes},
+          {"context_tokens", p.contextTokens},
+          {"batch_tokens", p.batchTokens},
+          {"expert_bytes", p.expertBytes},
+          {"routed_experts", p.routedExperts},
+          {"device_experts", p.deviceExperts},
+          {"fits", p.fits},
+          {"explanation", p.explanation}};
+}
+
+void printDevicePlan(const DevicePlanOrReason& device, std::ostream& out) {
+  if (!device.plan) {
+    out << "device     no GPU plan: " << device.reason << "\n";
+    return;
+  }
+  const engine::DeviceMemoryPlan& p = *device.plan;
+  out << "device     " << p.deviceName << ", " << humanBytes(double(p.totalBytes)) << " ("
+      << humanBytes(double(p.freeBytes)) << " free): " << p.explanation << "\n"
+      << "           weights " << humanBytes(double(p.weightBytes)) << ", KV cache "
+      << humanBytes(double(p.cacheBytes)) << " for " << p.contextTokens << " tokens, activations "
+      << humanBytes(double(p.scratchBytes)) << " for " << p.batchTokens << " tokens, reserve "
+      << humanBytes(double(p.reserveBytes)) << "\n"
+      << "           expert slots " << p.deviceExperts << " of " << p.routedExperts << " ("
+      << humanBytes(double(p.deviceExperts * p.expertBytes)) << ", "
+      << humanBytes(double(p.expertBytes)) << " each); the rest compute on the CPU\n";
+}
+
 // --context N: a session fed N tokens, its cache measured by layer kind next to the formula
 // Flint's fp32 layout implies and the spec's BF16 figures (deepseek-v4.md §4.10).
 struct KvAtContext {
@@ -239,12 +301,15 @@ int runInspect(const ParsedArgs& args, CommandContext& ctx) {
   const std::optional<long long> context = args.integer("context");
   const std::optional<KvAtContext> kv =
       context ? std::optional(measureKv(args, *context)) : std::nullopt;
+  const DevicePlanOrReason device = planDevice(args, model);
   if (args.has("json")) {
     json j = censusJson(model, census);
+    j["device_plan"] = devicePlanJson(device);
     if (kv) j["kv_at_context"] = kvJson(*kv);
     ctx.out << j.dump(2) << "\n";
   } else {
     printCensus(model, census, ctx.out);
+    printDevicePlan(device, ctx.out);
     if (kv) printKv(*kv, census, ctx.out);
   }
   return 0;

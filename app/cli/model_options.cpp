@@ -3,7 +3,7 @@
 #include "app/paths.h"
 #include "app/setup/workstation_plan.h"
 #include "app/system/memory_plan.h"
-#include "engine/backend/compute_backend.h"
+#include "engine/backend/cuda_module.h"
 #include "engine/logging/log.h"
 #include "engine/model/model_census.h"
 #include "engine/model/model_files.h"
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 
@@ -26,6 +27,14 @@ engine::Numerics numerics(const ParsedArgs& args) {
   if (v == "official") return engine::Numerics::Official;
   if (v == "fp32") return engine::Numerics::Fp32;
   throw UsageError("--numerics must be official or fp32, not '" + v + "'");
+}
+
+engine::ComputeDevice computeDevice(const ParsedArgs& args) {
+  const std::string v = args.valueOr("device", "cpu");
+  if (v == "cpu") return engine::ComputeDevice::Cpu;
+  if (v == "cuda") return engine::ComputeDevice::Cuda;
+  if (v == "auto") return engine::ComputeDevice::Auto;
+  throw UsageError("--device must be cpu, cuda or auto, not '" + v + "'");
 }
 
 engine::SamplingParams sampling(const ParsedArgs& args) {
@@ -91,13 +100,17 @@ void expertBudget(const std::string& option, const std::string& text, std::size_
   fraction = *value / 100;
 }
 
-// --gpu-mem: the device tier's budget. This build has no CUDA expert tier, so it takes effect
-// only with --simulate-gpu BANDWIDTH (a device tier in host memory behind a modelled link);
-// without it, one line says why it is ignored.
+// --gpu-mem: the device's expert slots. With --device cuda or auto it budgets the GPU's; with
+// --device cpu it takes effect only with --simulate-gpu BANDWIDTH (a device tier in host memory
+// behind a modelled link), and otherwise one line says why it is ignored.
 void deviceExpertBudget(const ParsedArgs& args, engine::LoadOptions& options) {
   const auto budget = args.value("gpu-mem");
   const auto simulate = args.value("simulate-gpu");
   if (simulate) {
+    if (options.device != engine::ComputeDevice::Cpu)
+      throw UsageError(
+          "--simulate-gpu models a device in host memory; it does not combine with --device " +
+          args.valueOr("device", "cpu"));
     bool percent = false;
     const std::optional<double> bandwidth = parseSize(*simulate, false, percent);
     if (!bandwidth)
@@ -107,23 +120,41 @@ void deviceExpertBudget(const ParsedArgs& args, engine::LoadOptions& options) {
     options.simulatedDeviceBandwidth = *bandwidth;
   }
   if (!budget) return;
-  if (!simulate) {
-    const engine::ComputeBackend backend = engine::chooseComputeBackend();
+  if (options.device == engine::ComputeDevice::Cpu && !simulate) {
     log::logger("cli")->warn(
-        "--gpu-mem is ignored: {} (--simulate-gpu BANDWIDTH models a device tier in host memory)",
-        backend.kind == engine::ComputeBackendKind::Cuda
-            ? std::string("this build has no GPU expert tier yet")
-            : "this machine has no GPU for the experts; " + backend.cuda.reason);
+        "--gpu-mem is ignored with --device cpu (--device cuda budgets the GPU's expert slots; "
+        "--simulate-gpu BANDWIDTH models a device tier in host memory)");
     return;
+  }
+  if (options.device == engine::ComputeDevice::Auto) {
+    // Auto stays on the CPU without a usable GPU, where a device budget has no device.
+    const engine::CudaProbeResult probe = engine::probeCuda();
+    if (!probe.usable) {
+      log::logger("cli")->warn("--gpu-mem is ignored: --device auto computes on the CPU here ({})",
+                               probe.reason);
+      return;
+    }
   }
   expertBudget("gpu-mem", *budget, options.deviceExpertBytes, options.deviceExpertFraction);
 }
 
 }  // namespace
 
+std::size_t gpuContextTokens(const ParsedArgs& args) {
+  const auto text = args.value("gpu-context");
+  if (!text) return 0;
+  bool percent = false;
+  const std::optional<double> tokens = parseSize(*text, false, percent);
+  if (!tokens || *tokens < 1 || *tokens != std::floor(*tokens))
+    throw UsageError("--gpu-context takes a number of tokens (65536, 32K), not '" + *text + "'");
+  return std::size_t(*tokens);
+}
+
 engine::LoadOptions loadOptions(const ParsedArgs& args) {
   engine::LoadOptions options;
   options.numerics = numerics(args);
+  options.device = computeDevice(args);
+  options.deviceContextTokens = gpuContextTokens(args);
   if (auto t = args.integer("threads")) {
     if (*t < 1) throw UsageError("--threads must be 1 or more");
     options.threads = std::size_t(*t);

@@ -3,6 +3,7 @@
 #include "app/cli/arg_parser.h"
 #include "engine/engine.h"
 
+#include <cstddef>
 #include <filesystem>
 #include <vector>
 
@@ -13,6 +14,12 @@ std::filesystem::path modelDir(const ParsedArgs& args);
 
 // --numerics official|fp32 (default official).
 engine::Numerics numerics(const ParsedArgs& args);
+
+// --device cpu|cuda|auto (default cpu: the CUDA backbone is opt-in).
+engine::ComputeDevice computeDevice(const ParsedArgs& args);
+
+// --gpu-context N (tokens, 64K accepted), or 0 when not given: the model's limit capped at 64K.
+std::size_t gpuContextTokens(const ParsedArgs& args);
 
 // --temperature, --top-p, --top-k, --seed.
 engine::SamplingParams sampling(const ParsedArgs& args);

@@ -19,9 +19,10 @@ constexpr const char* kKeySpeculation = "speculation";
 constexpr const char* kKeyMaxDrafts = "max_drafts";
 constexpr const char* kKeyMemory = "memory";
 constexpr const char* kKeyTheme = "theme";
-constexpr std::array<const char*, 7> kKnownKeys = {
+constexpr const char* kKeyCompute = "compute";
+constexpr std::array<const char*, 8> kKnownKeys = {
     kKeyThinkingMode, kKeySampling, kKeySystemPrompt, kKeySpeculation,
-    kKeyMaxDrafts,    kKeyMemory,   kKeyTheme};
+    kKeyMaxDrafts,    kKeyMemory,   kKeyTheme,        kKeyCompute};
 
 constexpr const char* kSelectGlobal = "SELECT key, value FROM settings";
 constexpr const char* kDeleteGlobal = "DELETE FROM settings WHERE key = ?1";
@@ -74,6 +75,7 @@ void apply(Settings& settings, const SettingsOverrides& layer) {
   if (layer.maxDrafts) settings.maxDrafts = *layer.maxDrafts;
   if (layer.memory) settings.memory = *layer.memory;
   if (layer.theme) settings.theme = *layer.theme;
+  if (layer.compute) settings.compute = *layer.compute;
 }
 
 // Reads one layer's rows. A row that no longer parses is skipped with a warning: one bad
@@ -122,6 +124,16 @@ std::optional<Theme> parseTheme(std::string_view word) {
   return std::nullopt;
 }
 
+std::string_view toString(ComputeChoice choice) {
+  return choice == ComputeChoice::Gpu ? "gpu" : "cpu";
+}
+
+std::optional<ComputeChoice> parseComputeChoice(std::string_view word) {
+  if (word == "cpu") return ComputeChoice::Cpu;
+  if (word == "gpu") return ComputeChoice::Gpu;
+  return std::nullopt;
+}
+
 json settingsToJson(const SettingsOverrides& o) {
   json j = json::object();
   if (o.thinkingMode) j[kKeyThinkingMode] = toString(*o.thinkingMode);
@@ -131,6 +143,7 @@ json settingsToJson(const SettingsOverrides& o) {
   if (o.maxDrafts) j[kKeyMaxDrafts] = *o.maxDrafts;
   if (o.memory) j[kKeyMemory] = memoryToJson(*o.memory);
   if (o.theme) j[kKeyTheme] = toString(*o.theme);
+  if (o.compute) j[kKeyCompute] = toString(*o.compute);
   return j;
 }
 
@@ -153,6 +166,12 @@ SettingsOverrides settingsFromJson(const json& j) {
       const auto word = j.at(kKeyTheme).get<std::string>();
       o.theme = parseTheme(word);
       if (!o.theme) throw StoreError(StoreErrorKind::InvalidInput, "unknown theme '" + word + "'");
+    }
+    if (j.contains(kKeyCompute)) {
+      const auto word = j.at(kKeyCompute).get<std::string>();
+      o.compute = parseComputeChoice(word);
+      if (!o.compute)
+        throw StoreError(StoreErrorKind::InvalidInput, "unknown compute device '" + word + "'");
     }
   } catch (const json::exception& e) {
     throw StoreError(StoreErrorKind::InvalidInput, std::string("bad settings: ") + e.what());

@@ -35,6 +35,11 @@ enum class Theme { Light, Dark };
 std::string_view toString(Theme theme);  // "light", "dark"
 std::optional<Theme> parseTheme(std::string_view word);
 
+// Where the model computes: the CPU, or the GPU (opt-in; engine::ComputeDevice::Cuda).
+enum class ComputeChoice { Cpu, Gpu };
+std::string_view toString(ComputeChoice choice);  // "cpu", "gpu"
+std::optional<ComputeChoice> parseComputeChoice(std::string_view word);
+
 struct Settings {
   ThinkingMode thinkingMode = ThinkingMode::NonThink;
   Sampling sampling;
@@ -43,6 +48,7 @@ struct Settings {
   int maxDrafts = 5;        // drafts per verify pass when speculating
   MemoryBudgets memory;
   Theme theme = Theme::Light;
+  ComputeChoice compute = ComputeChoice::Cpu;
   bool operator==(const Settings&) const = default;
 };
 
@@ -55,6 +61,7 @@ struct SettingsOverrides {
   std::optional<int> maxDrafts;
   std::optional<MemoryBudgets> memory;
   std::optional<Theme> theme;
+  std::optional<ComputeChoice> compute;
   bool operator==(const SettingsOverrides&) const = default;
 };
 

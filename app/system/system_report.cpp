@@ -107,6 +107,27 @@ std::string cpuModelFromCpuinfo(const std::string& cpuinfo) {
   return "";
 }
 
+ComputeSummary summarizeCompute(const SystemReport& r) {
+  ComputeSummary c;
+  c.gpu = r.gpu.usable && !r.gpu.devices.empty();
+  if (c.gpu) {
+    const auto& d = r.gpu.devices.front();
+    c.device = d.name;
+    c.memoryTotalBytes = d.totalBytes;
+    c.memoryFreeBytes = d.freeBytes;
+    c.sentence = "--device auto would compute on " + d.name + " (" + formatBytes(d.totalBytes) +
+                 ", " + formatBytes(d.freeBytes) +
+                 " free); the default stays the CPU while the CUDA backbone is opt-in "
+                 "(--device cuda).";
+    return c;
+  }
+  c.device = "CPU (" + r.kernelIsa + ", " + std::to_string(r.logicalCores) + " threads)";
+  c.reason = r.gpu.reason.empty() ? "no usable GPU" : r.gpu.reason;
+  c.sentence = "--device auto would compute on the " + c.device + ": " + c.reason +
+               "; the CUDA backbone is opt-in (--device cuda).";
+  return c;
+}
+
 std::vector<std::string> adviseFor(const SystemReport& r) {
   std::vector<std::string> out;
   const double ramGiB = double(r.memory.totalBytes) / double(kGiB);
@@ -116,7 +137,8 @@ std::vector<std::string> adviseFor(const SystemReport& r) {
   } else {
     const auto& d = r.gpu.devices.front();
     out.push_back("GPU " + d.name + " with " + formatBytes(d.totalBytes) +
-                  ": attention, shared experts and the hottest routed experts will live there.");
+                  ": with --device cuda, attention, shared experts and the hottest routed "
+                  "experts live there.");
   }
   if (r.kernelIsa == "scalar")
     out.push_back("This CPU has neither AVX2 nor AVX-512: decoding will be several times slower.");

@@ -35,6 +35,19 @@ struct SystemReport {
   std::vector<std::string> advice;  // sentences
 };
 
+// What `--device auto` would compute on: the first usable GPU, else the CPU and the probe's
+// reason. The default stays the CPU either way: the CUDA backbone is opt-in (--device cuda).
+struct ComputeSummary {
+  bool gpu = false;
+  std::string device;                       // "NVIDIA H200" or "CPU (avx512, 16 threads)"
+  unsigned long long memoryTotalBytes = 0;  // the GPU's; 0 on the CPU
+  unsigned long long memoryFreeBytes = 0;
+  std::string reason;    // on the CPU: why no GPU is used
+  std::string sentence;  // all of the above, for doctor's text
+};
+
+ComputeSummary summarizeCompute(const SystemReport& report);
+
 SystemReport collectSystemReport();
 // /proc/meminfo now (zeros where it cannot be read).
 MemoryInfo readMemoryInfo();

@@ -15,6 +15,7 @@ nlohmann::json toJson(const SystemReport& r) {
                        {"multiprocessors", d.multiprocessors},
                        {"memory_total_bytes", d.totalBytes},
                        {"memory_free_bytes", d.freeBytes}});
+  const ComputeSummary compute = summarizeCompute(r);
   return {
       {"flint_version", r.flintVersion},
       {"cpu",
@@ -49,6 +50,15 @@ nlohmann::json toJson(const SystemReport& r) {
                                 ? json(engine::formatCudaVersion(r.gpu.runtimeVersion))
                                 : json(nullptr)},
         {"devices", devices}}},
+      {"compute",
+       {{"auto_device", compute.gpu ? "cuda" : "cpu"},
+        {"device", compute.device},
+        {"memory_total_bytes", compute.gpu ? json(compute.memoryTotalBytes) : json(nullptr)},
+        {"memory_free_bytes", compute.gpu ? json(compute.memoryFreeBytes) : json(nullptr)},
+        {"reason", compute.gpu ? json(nullptr) : json(compute.reason)},
+        {"default_device", "cpu"},
+        {"cuda_opt_in", "--device cuda"},
+        {"summary", compute.sentence}}},
       {"disk",
        {{"data_dir", r.disk.path.string()},
         {"measured_at", r.disk.measuredAt.string()},
@@ -80,6 +90,7 @@ void printReport(const SystemReport& r, std::ostream& out) {
   } else {
     out << "GPU      none: " << r.gpu.reason << "\n";
   }
+  out << "Compute  " << summarizeCompute(r).sentence << "\n";
   if (r.disk.error.empty())
     out << "Disk     " << formatBytes(r.disk.freeBytes) << " free of "
         << formatBytes(r.disk.totalBytes) << " at " << r.disk.measuredAt.string() << "\n";

@@ -42,6 +42,16 @@ struct CudaOps::Api {
   FlintCudaHcWeightedSumFn hcWeightedSum = nullptr;
   FlintCudaHcPostFn hcPost = nullptr;
   FlintCudaSparseAttentionFn sparseAttention = nullptr;
+  FlintCudaEmbedFn embed = nullptr;
+  FlintCudaFakeQuantFn fakeQuantE2m1 = nullptr;
+  FlintCudaScaleFn scale = nullptr;
+  FlintCudaAddFn add = nullptr;
+  FlintCudaCopy2dFn copy2d = nullptr;
+  FlintCudaGatherRowsFn gatherRows = nullptr;
+  FlintCudaScatterAddRowsFn scatterAddRows = nullptr;
+  FlintCudaCompressFn compress = nullptr;
+  FlintCudaIndexerScoresFn indexerScores = nullptr;
+  FlintCudaAttentionIndicesFn attentionIndices = nullptr;
 };
 
 namespace {
@@ -90,6 +100,16 @@ std::unique_ptr<CudaOps::Api> CudaOps::resolveApi(const CudaModule& m) {
   resolve(m, "flint_cuda_hc_weighted_sum", a->hcWeightedSum);
   resolve(m, "flint_cuda_hc_post", a->hcPost);
   resolve(m, "flint_cuda_sparse_attention", a->sparseAttention);
+  resolve(m, "flint_cuda_embed", a->embed);
+  resolve(m, "flint_cuda_fake_quant_e2m1", a->fakeQuantE2m1);
+  resolve(m, "flint_cuda_scale", a->scale);
+  resolve(m, "flint_cuda_add", a->add);
+  resolve(m, "flint_cuda_copy_2d", a->copy2d);
+  resolve(m, "flint_cuda_gather_rows", a->gatherRows);
+  resolve(m, "flint_cuda_scatter_add_rows", a->scatterAddRows);
+  resolve(m, "flint_cuda_compress", a->compress);
+  resolve(m, "flint_cuda_indexer_scores", a->indexerScores);
+  resolve(m, "flint_cuda_attention_indices", a->attentionIndices);
   return a;
 }
 
@@ -360,6 +380,53 @@ void CudaOps::hcPost(const float* f, const float* res, const float* post, const 
 void CudaOps::sparseAttention(const FlintCudaSparseAttention& attention,
                               const CudaStream* stream) const {
   check(api_->sparseAttention(context_, &attention, handleOf(stream)));
+}
+
+void CudaOps::embed(const std::uint16_t* table, const std::int32_t* ids, std::size_t tokens,
+                    std::size_t hidden, std::size_t streams, float* out,
+                    const CudaStream* stream) const {
+  check(api_->embed(context_, table, ids, tokens, hidden, streams, out, handleOf(stream)));
+}
+
+void CudaOps::fakeQuantE2m1(float* x, std::size_t rows, std::size_t n, std::size_t block,
+                            const CudaStream* stream) const {
+  check(api_->fakeQuantE2m1(context_, x, rows, n, block, handleOf(stream)));
+}
+
+void CudaOps::scale(float* x, std::size_t n, float factor, const CudaStream* stream) const {
+  check(api_->scale(context_, x, n, factor, handleOf(stream)));
+}
+
+void CudaOps::add(float* y, const float* x, std::size_t n, const CudaStream* stream) const {
+  check(api_->add(context_, y, x, n, handleOf(stream)));
+}
+
+void CudaOps::copy2d(void* dst, std::size_t dstPitch, const void* src, std::size_t srcPitch,
+                     std::size_t widthBytes, std::size_t rows, const CudaStream* stream) const {
+  check(api_->copy2d(context_, dst, dstPitch, src, srcPitch, widthBytes, rows, handleOf(stream)));
+}
+
+void CudaOps::gatherRows(const float* src, const std::int32_t* rows, std::size_t count,
+                         std::size_t width, float* dst, const CudaStream* stream) const {
+  check(api_->gatherRows(context_, src, rows, count, width, dst, handleOf(stream)));
+}
+
+void CudaOps::scatterAddRows(float* dst, const std::int32_t* rows, std::size_t count,
+                             std::size_t width, const float* src, const CudaStream* stream) const {
+  check(api_->scatterAddRows(context_, dst, rows, count, width, src, handleOf(stream)));
+}
+
+void CudaOps::compress(const FlintCudaCompressor& compressor, const CudaStream* stream) const {
+  check(api_->compress(context_, &compressor, handleOf(stream)));
+}
+
+void CudaOps::indexerScores(const FlintCudaIndexerScores& scores, const CudaStream* stream) const {
+  check(api_->indexerScores(context_, &scores, handleOf(stream)));
+}
+
+void CudaOps::attentionIndices(const FlintCudaAttentionIndices& indices,
+                               const CudaStream* stream) const {
+  check(api_->attentionIndices(context_, &indices, handleOf(stream)));
 }
 
 }  // namespace flint::engine

@@ -194,6 +194,26 @@ class CudaOps {
   void sparseAttention(const FlintCudaSparseAttention& attention,
                        const CudaStream* stream = nullptr) const;
 
+  // ---- the forward pass's remaining ops (ABI 3) ----
+  void embed(const std::uint16_t* table, const std::int32_t* ids, std::size_t tokens,
+             std::size_t hidden, std::size_t streams, float* out,
+             const CudaStream* stream = nullptr) const;
+  void fakeQuantE2m1(float* x, std::size_t rows, std::size_t n, std::size_t block,
+                     const CudaStream* stream = nullptr) const;
+  void scale(float* x, std::size_t n, float factor, const CudaStream* stream = nullptr) const;
+  void add(float* y, const float* x, std::size_t n, const CudaStream* stream = nullptr) const;
+  void copy2d(void* dst, std::size_t dstPitch, const void* src, std::size_t srcPitch,
+              std::size_t widthBytes, std::size_t rows, const CudaStream* stream = nullptr) const;
+  void gatherRows(const float* src, const std::int32_t* rows, std::size_t count, std::size_t width,
+                  float* dst, const CudaStream* stream = nullptr) const;
+  void scatterAddRows(float* dst, const std::int32_t* rows, std::size_t count, std::size_t width,
+                      const float* src, const CudaStream* stream = nullptr) const;
+  void compress(const FlintCudaCompressor& compressor, const CudaStream* stream = nullptr) const;
+  void indexerScores(const FlintCudaIndexerScores& scores,
+                     const CudaStream* stream = nullptr) const;
+  void attentionIndices(const FlintCudaAttentionIndices& indices,
+                        const CudaStream* stream = nullptr) const;
+
  private:
   friend class CudaAllocation;
   friend class CudaStream;

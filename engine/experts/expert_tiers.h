@@ -21,6 +21,8 @@ class ExpertTiers {
   // too small, or a device budget without a device tier to put it in.
   ExpertTiers(Transformer& model, const LoadOptions& options, kernels::ThreadPool* pool);
 
+  // The store the model reads its routed experts from.
+  ExpertStore& store() { return top_ ? *top_ : resident_; }
   // Empty when every expert stays mapped.
   std::optional<ExpertStats> stats() const;
   // Empty for a model without routed experts.

@@ -56,13 +56,12 @@ SessionCache Transformer::newCache() const {
   return cache;
 }
 
-void Transformer::recordTap(std::size_t layer, const float* X, std::size_t tokens,
-                            std::vector<float>& taps) const {
-  const auto& ids = files_.config.dspark->targetLayerIds;
+void recordDrafterTap(const ModelConfig& config, std::size_t layer, const float* X,
+                      std::size_t tokens, std::size_t n, std::size_t d, std::vector<float>& taps) {
+  const auto& ids = config.dspark->targetLayerIds;
   const auto it = std::find(ids.begin(), ids.end(), std::int64_t(layer));
   if (it == ids.end()) return;
   const std::size_t slot = std::size_t(it - ids.begin()), count = ids.size();
-  const std::size_t d = hyper_.hidden, n = hyper_.streams;
   taps.resize(tokens * count * d);
   for (std::size_t t = 0; t < tokens; ++t) {
     float* out = taps.data() + (t * count + slot) * d;
@@ -128,7 +127,7 @@ void Transformer::forward(std::span<const std::int32_t> ids, SessionCache& cache
                    lookAhead_ && !last ? &weights_.layers[l + 1].moe : nullptr);
       lastDistinctExperts_ += moe_.distinctExperts();
     });
-    if (taps && c.dspark) recordTap(l, X, tokens, *taps);
+    if (taps && c.dspark) recordDrafterTap(c, l, X, tokens, n, d, *taps);
   }
   cache.length += std::int64_t(tokens);
 

@@ -19,6 +19,12 @@
 
 namespace flint::engine {
 
+// Adds layer `layer`'s stream average of X [tokens, streams, hidden] to `taps` ([tokens,
+// targets * hidden]) when it is one of the drafter's target layers.
+void recordDrafterTap(const ModelConfig& config, std::size_t layer, const float* X,
+                      std::size_t tokens, std::size_t streams, std::size_t hidden,
+                      std::vector<float>& taps);
+
 class Transformer {
  public:
   // Takes the opened, validated files; binds weights (no bulk copies). `pool` may be null.
@@ -55,10 +61,6 @@ class Transformer {
   void setLookAhead(bool on) { lookAhead_ = on; }
 
  private:
-  // Adds layer `layer`'s stream average to `taps` when it is a drafter target layer.
-  void recordTap(std::size_t layer, const float* X, std::size_t tokens,
-                 std::vector<float>& taps) const;
-
   ModelFiles files_;
   ModelWeights weights_;
   kernels::ThreadPool* pool_;

@@ -83,7 +83,7 @@ void Speculator::commit(const std::vector<float>& taps, std::size_t tokens) {
   committed_ += std::int64_t(tokens);
 }
 
-Speculator::Step Speculator::step(SessionCache& cache, TokenId anchor, std::size_t maxDrafts,
+Speculator::Step Speculator::step(VerifyTarget& target, TokenId anchor, std::size_t maxDrafts,
                                   bool adaptive, Sampler& sampler, std::size_t idLimit, TokenId eos,
                                   SpecStats& stats) {
   const LinearContext ctx{numerics_, pool_};
@@ -101,7 +101,7 @@ Speculator::Step Speculator::step(SessionCache& cache, TokenId anchor, std::size
     ringPointers_.clear();
     for (const auto& ring : rings_) ringPointers_.push_back(ring.data());
     const std::size_t context = rings_.empty() ? 0 : rings_[0].size() / drafter_->keyWidth();
-    drafter_->block(ctx, ringPointers_, context, cache.length, anchor, base_, draftHidden_);
+    drafter_->block(ctx, ringPointers_, context, target.length(), anchor, base_, draftHidden_);
     corrected_.resize(vocab_);
     q_.resize(most);
     confidences_.resize(most);
@@ -124,8 +124,7 @@ Speculator::Step Speculator::step(SessionCache& cache, TokenId anchor, std::size
 
   // Verify [anchor, drafts] in one target pass.
   const auto verifyStart = Clock::now();
-  rollback_.save(cache, ids_.size());
-  target_.forward(ids_, cache, numerics_, true, logits_, &taps_);
+  target.verify(ids_, numerics_, logits_, taps_);
   const double passSeconds = secondsSince(verifyStart);
   Step out;
   std::size_t kept = 0;  // accepted drafts
@@ -164,12 +163,12 @@ Speculator::Step Speculator::step(SessionCache& cache, TokenId anchor, std::size
   }
   if (!decided) out.next = sampler.sample(known(logits_.data() + k * vocab_));
   out.accepted = std::span<const TokenId>(ids_).subspan(1, kept);
-  rollback_.keepFirst(cache, kept + 1);
+  target.keepFirst(kept + 1);
   taps_.resize((kept + 1) * (taps_.size() / ids_.size()));
   commit(taps_, kept + 1);
 
   record.accepted = kept;
-  record.experts = target_.lastDistinctExperts();
+  record.experts = target.lastDistinctExperts();
   record.verifySeconds = secondsSince(verifyStart);
   stats.record(record);
   if (schedule) {

@@ -9,12 +9,12 @@
 // draft probability q(d) is accepted with probability min(1, p(d) / q(d)) and a rejection draws
 // from normalize(max(p - q, 0)); with temperature, top-k and top-p applied to both sides alike,
 // every token is distributed as plain sampling would draw it.
-#include "engine/cache/cache_rollback.h"
 #include "engine/model/transformer.h"
 #include "engine/sampling/sampler.h"
 #include "engine/spec/draft_scheduler.h"
 #include "engine/spec/drafter.h"
 #include "engine/spec/spec_stats.h"
+#include "engine/spec/verify_target.h"
 
 #include <cstdint>
 #include <memory>
@@ -60,8 +60,14 @@ class Speculator {
   // tokens, verifies as many as the scheduler finds worth it (with `adaptive`; else all of them),
   // leaves the anchor and the accepted drafts in `cache`, and returns the accepted drafts and
   // the next token. Logits are restricted to ids below `idLimit`.
-  Step step(SessionCache& cache, TokenId anchor, std::size_t maxDrafts, bool adaptive,
+  Step step(VerifyTarget& target, TokenId anchor, std::size_t maxDrafts, bool adaptive,
             Sampler& sampler, std::size_t idLimit, TokenId eos, SpecStats& stats);
+  // The same against the CPU backbone this speculator was made with, over `cache`.
+  Step step(SessionCache& cache, TokenId anchor, std::size_t maxDrafts, bool adaptive,
+            Sampler& sampler, std::size_t idLimit, TokenId eos, SpecStats& stats) {
+    CpuVerifyTarget target(target_, cache);
+    return step(target, anchor, maxDrafts, adaptive, sampler, idLimit, eos, stats);
+  }
 
  private:
   Transformer& target_;
@@ -76,7 +82,6 @@ class Speculator {
   std::vector<const float*> ringPointers_;
   std::int64_t committed_ = 0;
   std::vector<float> mainX_, keys_;
-  CacheRollback rollback_;
   std::vector<float> base_, draftHidden_, corrected_, logits_, taps_, p_, confidences_;
   std::vector<std::vector<float>> q_;
   std::vector<TokenId> ids_;

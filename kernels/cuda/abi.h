@@ -8,7 +8,7 @@
 extern "C" {
 #endif
 
-#define FLINT_CUDA_ABI_VERSION 2  // 2: memory, streams and ops (ops_abi.h)
+#define FLINT_CUDA_ABI_VERSION 3  // 2: memory, streams and ops (ops_abi.h); 3: the forward pass
 #define FLINT_CUDA_MAX_DEVICES 16
 
 enum FlintCudaStatus {

@@ -161,6 +161,86 @@ typedef int (*FlintCudaSparseAttentionFn)(FlintCudaContext* ctx,
                                           const FlintCudaSparseAttention* attention,
                                           FlintCudaStream* stream);
 
+// ---- the forward pass's remaining ops (ABI 3) -----------------------------------------------
+
+// out[t, s, :] = embed[ids[t], :] (bf16 widened to fp32) for each of `streams` streams:
+// out [tokens, streams, hidden]; embed [vocab, hidden] bf16 (as uint16).
+typedef int (*FlintCudaEmbedFn)(FlintCudaContext* ctx, const unsigned short* embed, const int* ids,
+                                FlintCudaSize tokens, FlintCudaSize hidden, FlintCudaSize streams,
+                                float* out, FlintCudaStream* stream);
+// x[i] *= factor over n.
+typedef int (*FlintCudaScaleFn)(FlintCudaContext* ctx, float* x, FlintCudaSize n, float factor,
+                                FlintCudaStream* stream);
+// y[i] += x[i] over n.
+typedef int (*FlintCudaAddFn)(FlintCudaContext* ctx, float* y, const float* x, FlintCudaSize n,
+                              FlintCudaStream* stream);
+// `rows` rows of widthBytes from src (rows srcPitch bytes apart) to dst (dstPitch apart), both
+// on the device.
+typedef int (*FlintCudaCopy2dFn)(FlintCudaContext* ctx, void* dst, FlintCudaSize dstPitch,
+                                 const void* src, FlintCudaSize srcPitch, FlintCudaSize widthBytes,
+                                 FlintCudaSize rows, FlintCudaStream* stream);
+// dst[i, :] = src[rows[i], :] for i < count, rows of `width` floats.
+typedef int (*FlintCudaGatherRowsFn)(FlintCudaContext* ctx, const float* src, const int* rows,
+                                     FlintCudaSize count, FlintCudaSize width, float* dst,
+                                     FlintCudaStream* stream);
+// dst[rows[i], :] += src[i, :] for i < count, in order of i; rows distinct.
+typedef int (*FlintCudaScatterAddRowsFn)(FlintCudaContext* ctx, float* dst, const int* rows,
+                                         FlintCudaSize count, FlintCudaSize width, const float* src,
+                                         FlintCudaStream* stream);
+
+// The KV compressor (engine/model/compressor.cpp) over a run of positions start..start+tokens-1.
+// For every window [e * ratio, (e + 1) * ratio) that ends in the run, entries[e] is the
+// per-channel softmax(gate + ape)-weighted sum (in double) over the window's rows (with overlap,
+// channels == 2 * width: the previous window's first halves, when e > 0, then this window's
+// second halves). Rows before `start` come from the rings; afterwards the rings hold the last
+// 2 * ratio positions' rows (gate with ape added), by position mod 2 * ratio. Entries are
+// written before any norm or rotation: the caller applies those to the new rows.
+typedef struct FlintCudaCompressor {
+  const float* kv;    // [tokens, channels]
+  const float* gate;  // [tokens, channels], without ape
+  const float* ape;   // [ratio, channels]
+  float* ringKv;      // [2 * ratio, channels], read and updated
+  float* ringGate;    // [2 * ratio, channels], read and updated
+  float* entries;     // [>= (start + tokens) / ratio, width]
+  long long start;
+  FlintCudaSize tokens, ratio, width, channels;
+} FlintCudaCompressor;
+typedef int (*FlintCudaCompressFn)(FlintCudaContext* ctx, const FlintCudaCompressor* compressor,
+                                   FlintCudaStream* stream);
+
+// The lightning indexer's scores: for token t at position start + t, which may see the first
+// usable = (start + t + 1) / ratio keys, scores[t, e] = sum_h weights[t, h] * max(0, q[t, h] .
+// k[e]) for e < usable (heads summed in order), and -infinity for usable <= e < entries.
+typedef struct FlintCudaIndexerScores {
+  const float* q;        // [tokens, heads, dim]
+  const float* weights;  // [tokens, heads]
+  const float* keys;     // [>= entries, dim]
+  long long start;
+  FlintCudaSize tokens, heads, dim, ratio;
+  FlintCudaSize entries;  // the row length of scores
+  float* scores;          // out [tokens, entries]
+} FlintCudaIndexerScores;
+typedef int (*FlintCudaIndexerScoresFn)(FlintCudaContext* ctx, const FlintCudaIndexerScores* s,
+                                        FlintCudaStream* stream);
+
+// The keys each token attends to, as rows of one entry array (see FlintCudaSparseAttention),
+// in the CPU's order: the window oldest first (position p is row batchRow + p - start when
+// p >= start, else ring row p % window), then the compressed entries it may see, usable =
+// (pos + 1) / ratio of them: picked[t, 0..min(topk, usable)) when picked is not null, else all
+// of them in order; entry e is row compressedRow + e. ratio 0: no compressed entries.
+typedef struct FlintCudaAttentionIndices {
+  long long start;
+  FlintCudaSize tokens, window, batchRow, compressedRow, ratio;
+  const int* picked;  // [tokens, pickedStride] or null
+  FlintCudaSize pickedStride, topk;
+  FlintCudaSize maxKeys;  // the row length of indices
+  int* indices;           // out [tokens, maxKeys]
+  int* counts;            // out [tokens]
+} FlintCudaAttentionIndices;
+typedef int (*FlintCudaAttentionIndicesFn)(FlintCudaContext* ctx,
+                                           const FlintCudaAttentionIndices* indices,
+                                           FlintCudaStream* stream);
+
 // ---- entry points: each type above is resolved from the symbol of the same name ---------
 // flint_cuda_last_error, flint_cuda_context_create, flint_cuda_context_destroy,
 // flint_cuda_malloc, flint_cuda_free, flint_cuda_host_alloc, flint_cuda_host_free,
@@ -172,7 +252,11 @@ typedef int (*FlintCudaSparseAttentionFn)(FlintCudaContext* ctx,
 // flint_cuda_softmax_rows, flint_cuda_round_to_bf16,
 // flint_cuda_fake_quant_e4m3 (FlintCudaFakeQuantFn), flint_cuda_hadamard, flint_cuda_top_k,
 // flint_cuda_argmax, flint_cuda_swiglu, flint_cuda_route, flint_cuda_hc_pre,
-// flint_cuda_hc_weighted_sum, flint_cuda_hc_post, flint_cuda_sparse_attention.
+// flint_cuda_hc_weighted_sum, flint_cuda_hc_post, flint_cuda_sparse_attention;
+// ABI 3: flint_cuda_embed, flint_cuda_fake_quant_e2m1 (FlintCudaFakeQuantFn),
+// flint_cuda_scale, flint_cuda_add, flint_cuda_copy_2d, flint_cuda_gather_rows,
+// flint_cuda_scatter_add_rows, flint_cuda_compress, flint_cuda_indexer_scores,
+// flint_cuda_attention_indices.
 
 #ifdef __cplusplus
 }

@@ -1,20 +1,24 @@
 // The model panel's model with a ChatController on flint-tiny and a temporary store: the
 // bundled model is preselected with its memory plan in words, a folder that is not a V4
 // checkpoint is reported as a sentence and leaves the loaded model in use, a cancelled load
-// keeps the previous model, and a host budget is saved and reloads the model. The remote entry
-// against a real `flint-cli serve`: its connection test in words, the endpoint (key included)
-// saved and read back, and the engine worker answering through the endpoint. The folder picker
-// ("Browse…"): its file:// URLs become local paths, and its choice sets the folder.
+// keeps the previous model, a host budget is saved and reloads the model, and where the model
+// computes: said after a load, the GPU choice refused (with the reason) where there is none, the
+// CPU choice saved and passed to the load. The remote entry against a real `flint-cli serve`:
+// its connection test in words, the endpoint (key included) saved and read back, and the engine
+// worker answering through the endpoint. The folder picker ("Browse…"): its file:// URLs become
+// local paths, and its choice sets the folder.
 #include "app/remote/remote_chat.h"
 #include "app/remote/remote_settings.h"
 #include "app/store/conversation_service.h"
 #include "app/store/database.h"
 #include "app/store/settings.h"
+#include "engine/backend/cuda_module.h"
 #include "tests/app/remote/serve_process.h"
 #include "tests/ui/greedy_database.h"
 #include "ui/chat_controller.h"
 #include "ui/engine_worker.h"
 #include "ui/local_path.h"
+#include "ui/model_memory.h"
 #include "ui/model_panel_model.h"
 
 #include <QDir>
@@ -82,7 +86,7 @@ class ModelPanelTest : public QObject {
     QCOMPARE(panel_->error(), QString());
     QVERIFY(panel_->routedExpertBytes() > 0);
     const QString plan = panel_->planText();
-    QVERIFY2(plan.contains("In RAM: ") && plan.contains("no GPU tier yet"), qPrintable(plan));
+    QVERIFY2(plan.contains("In RAM: ") && plan.contains("The CPU computes"), qPrintable(plan));
     QVERIFY(plan.contains("Nothing is read from disk"));  // 13 MB fits in any RAM
   }
 
@@ -176,6 +180,76 @@ class ModelPanelTest : public QObject {
     QCOMPARE(chat_->hostExpertBudget(), 0);
     QVERIFY(!panel_->planText().startsWith("Your budget"));
     QTRY_COMPARE_WITH_TIMEOUT(chat_->modelStatus(), QStringLiteral("ready"), kTimeoutMs);
+  }
+
+  // After a load the panel says where the model computes; on the CPU there is no device plan.
+  void theComputeDescriptionAppearsAfterALoad() {
+    QCOMPARE(panel_->computeText(), QString());
+    QSignalSpy computeChanged(&*panel_, &ModelPanelModel::computeChanged);
+    loadTiny();
+    QVERIFY(computeChanged.count() > 0);
+    QVERIFY2(chat_->computeDescription().startsWith("CPU"),
+             qPrintable(chat_->computeDescription()));
+    QCOMPARE(chat_->devicePlan(), QString());
+    QCOMPARE(panel_->computeText(),
+             QStringLiteral("Computes on %1.").arg(chat_->computeDescription()));
+  }
+
+  // Without a usable GPU the choice stays on the CPU, and the panel says why in a caption.
+  void theGpuChoiceIsDisabledWithoutAGpuAndSaysWhy() {
+    const flint::engine::CudaProbeResult probe = flint::engine::probeCuda();
+    if (probe.usable) QSKIP("this machine has a usable GPU");
+    QVERIFY(!panel_->gpuUsable());
+    QVERIFY2(panel_->gpuNote().startsWith("No usable GPU: ") &&
+                 panel_->gpuNote().contains(QString::fromStdString(probe.reason)),
+             qPrintable(panel_->gpuNote()));
+    panel_->chooseCompute(true);  // refused: nothing to compute on
+    QVERIFY(!panel_->computeOnGpu());
+    QVERIFY(chat_->computeDevice() == flint::engine::ComputeDevice::Cpu);
+
+    QQmlEngine engine;
+    std::unique_ptr<QObject> window;
+    openPanel(engine, window);
+    auto* gpu = window->findChild<QObject*>("computeGpu");
+    auto* cpu = window->findChild<QObject*>("computeCpu");
+    auto* note = window->findChild<QObject*>("gpuNote");
+    QVERIFY(gpu && cpu && note);
+    QTRY_VERIFY(note->property("visible").toBool());
+    QVERIFY(!gpu->property("enabled").toBool());
+    QVERIFY(cpu->property("checked").toBool());
+    QCOMPARE(note->property("text").toString(), panel_->gpuNote());
+  }
+
+  // The stored GPU choice reaches the load as ComputeDevice::Cuda (which fails in words without
+  // a device), and choosing the CPU is saved and loads with ComputeDevice::Cpu.
+  void choosingTheCpuLoadsOnTheCpu() {
+    loadTiny();
+    panel_->setFolder(tinyDir());
+    chat_->setComputeOnGpu(true);
+    QVERIFY(panel_->computeOnGpu());
+    QVERIFY(chat_->computeDevice() == flint::engine::ComputeDevice::Cuda);
+    QVERIFY2(panel_->planText().contains("The GPU computes"), qPrintable(panel_->planText()));
+    QTRY_COMPARE_WITH_TIMEOUT(chat_->modelStatus(), QStringLiteral("ready"), kTimeoutMs);
+    if (!flint::engine::probeCuda().usable)
+      QVERIFY2(chat_->error().startsWith("The model could not be loaded: ") &&
+                   chat_->error().endsWith("flint-tiny is still in use."),
+               qPrintable(chat_->error()));
+
+    panel_->chooseCompute(false);
+    QVERIFY(!panel_->computeOnGpu());
+    QVERIFY(chat_->computeDevice() == flint::engine::ComputeDevice::Cpu);
+    {
+      store::ConversationService peek(dbPath_.toStdString());
+      QVERIFY(store::effectiveSettings(peek.database(), {}).compute == store::ComputeChoice::Cpu);
+    }
+    const auto memory = flint::ui::planModelMemory(tinyDir().toStdString());
+    QVERIFY(flint::ui::loadOptionsFor(memory, std::nullopt, chat_->computeDevice()).device ==
+            flint::engine::ComputeDevice::Cpu);
+    QCOMPARE(chat_->modelStatus(), QStringLiteral("loading"));  // the choice reloads
+    QTRY_COMPARE_WITH_TIMEOUT(chat_->modelStatus(), QStringLiteral("ready"), kTimeoutMs);
+    QVERIFY2(chat_->computeDescription().startsWith("CPU"),
+             qPrintable(chat_->computeDescription()));
+    QCOMPARE(replyState(), QStringLiteral("done"));
   }
 
   void theRemoteEntryIsTestedInWordsAndSaved() {

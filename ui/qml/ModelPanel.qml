@@ -5,9 +5,9 @@ import QtQuick.Layouts
 import Flint
 
 // The model: its folder (checked as it is typed, or picked with "Browse…"), the memory plan on
-// this machine, the host budget for the routed experts, and the load with its phase and a cancel
-// button; or a remote OpenAI-compatible endpoint (URL, API key, model name) with a connection
-// test in words.
+// this machine, where it computes (CPU, or the GPU when one is usable), the host budget for the
+// routed experts, and the load with its phase and a cancel button; or a remote OpenAI-compatible
+// endpoint (URL, API key, model name) with a connection test in words.
 Dialog {
     id: panel
     objectName: "modelPanel"
@@ -54,6 +54,13 @@ Dialog {
             objectName: "currentModel"
             text: panel.controller.modelStatus === "ready" ? qsTr("In use: %1").arg(panel.controller.modelName)
                                                      : qsTr("No model is in use.")
+        }
+        Label {
+            objectName: "computeText"
+            Layout.fillWidth: true
+            visible: text.length > 0
+            text: model.computeText
+            wrapMode: Text.Wrap
         }
 
         RowLayout {
@@ -198,6 +205,36 @@ Dialog {
             Layout.fillWidth: true
             visible: model.valid && !model.remote
             text: model.planText
+            wrapMode: Text.Wrap
+        }
+
+        RowLayout {
+            Layout.fillWidth: true
+            visible: model.valid && !model.remote
+            Label { text: qsTr("Compute on") }
+            RadioButton {
+                objectName: "computeCpu"
+                text: qsTr("CPU")
+                checked: !model.computeOnGpu
+                enabled: !panel.loading
+                onToggled: if (checked) model.chooseCompute(false)
+            }
+            RadioButton {
+                objectName: "computeGpu"
+                text: qsTr("GPU (opt-in)")
+                checked: model.computeOnGpu
+                enabled: model.gpuUsable && !panel.loading
+                onToggled: if (checked) model.chooseCompute(true)
+                ToolTip.visible: hovered
+                ToolTip.text: model.gpuNote
+            }
+        }
+        Label {
+            objectName: "gpuNote"
+            Layout.fillWidth: true
+            visible: model.valid && !model.remote
+            text: model.gpuNote
+            color: palette.placeholderText
             wrapMode: Text.Wrap
         }
 

@@ -79,8 +79,30 @@ TEST(Cli, DoctorJsonIsValid) {
 TEST(Cli, DoctorTextNamesEachSection) {
   const CliRun r = run({"doctor"});
   ASSERT_EQ(r.status, 0);
-  for (const char* s : {"CPU", "RAM", "GPU", "Disk", "Advice"})
+  for (const char* s : {"CPU", "RAM", "GPU", "Compute", "Disk", "Advice"})
     EXPECT_NE(r.out.find(s), std::string::npos) << s;
+  EXPECT_NE(r.out.find("opt-in (--device cuda)"), std::string::npos) << r.out;
+}
+
+// What --device auto would pick agrees with the GPU section; the default stays the CPU.
+TEST(Cli, DoctorJsonSaysWhereTheEngineWouldCompute) {
+  const CliRun r = run({"doctor", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j.contains("compute")) << r.out;
+  const auto& compute = j["compute"];
+  EXPECT_EQ(compute["default_device"], "cpu");
+  EXPECT_EQ(compute["cuda_opt_in"], "--device cuda");
+  EXPECT_FALSE(compute["summary"].get<std::string>().empty());
+  if (j["gpu"]["available"].get<bool>()) {
+    EXPECT_EQ(compute["auto_device"], "cuda");
+    EXPECT_EQ(compute["device"], j["gpu"]["devices"][0]["name"]);
+    EXPECT_TRUE(compute["reason"].is_null());
+  } else {
+    EXPECT_EQ(compute["auto_device"], "cpu");
+    EXPECT_EQ(compute["reason"], j["gpu"]["reason"]);
+    EXPECT_TRUE(compute["memory_total_bytes"].is_null());
+  }
 }
 
 TEST(ParsedArgs, TypedValuesAreChecked) {
@@ -292,6 +314,45 @@ TEST(CliModel, ChatWithAHostExpertBudgetAnswersTheSame) {
   std::vector<std::string> bad = ask;
   bad.insert(bad.end(), {"--host-mem", "lots"});
   EXPECT_EQ(runModel(bad).status, 2);
+}
+
+// --device and its companions are checked before anything loads: one sentence, status 2.
+TEST(CliModel, DeviceOptionsAreCheckedInOneSentence) {
+  const std::vector<std::string> logits = {"logits", "--model", kTiny, "--ids", "0,5"};
+  const auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = logits;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return runModel(args);
+  };
+  const CliRun bad = with({"--device", "gpu"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_EQ(bad.err, "--device must be cpu, cuda or auto, not 'gpu'\n");
+  const CliRun context = with({"--device", "cuda", "--gpu-context", "lots"});
+  EXPECT_EQ(context.status, 2);
+  EXPECT_EQ(lines(context.err), 1u) << context.err;
+  EXPECT_NE(context.err.find("--gpu-context takes a number of tokens"), std::string::npos)
+      << context.err;
+  const CliRun cpu = with({"--device", "cpu", "--gpu-context", "32K"});
+  EXPECT_EQ(cpu.status, 0) << cpu.err;
+  EXPECT_TRUE(nlohmann::json::accept(cpu.out));
+}
+
+TEST(CliModel, SimulateGpuDoesNotCombineWithCuda) {
+  const std::vector<std::string> ask = {"chat",      "--model",      kTiny, "--prompt",      "hi",
+                                        "--no-save", "--max-tokens", "4",   "--temperature", "0",
+                                        "--gpu-mem", "50%"};
+  std::vector<std::string> cuda = ask;
+  cuda.insert(cuda.end(), {"--device", "cuda", "--simulate-gpu", "16G"});
+  const CliRun refused = runModel(cuda);
+  EXPECT_EQ(refused.status, 2);
+  EXPECT_EQ(refused.err,
+            "--simulate-gpu models a device in host memory; it does not combine with --device "
+            "cuda\n");
+  // On the CPU the simulated device tier works as before.
+  std::vector<std::string> cpu = ask;
+  cpu.insert(cpu.end(), {"--device", "cpu", "--simulate-gpu", "16G"});
+  const CliRun simulated = runModel(cpu);
+  EXPECT_EQ(simulated.status, 0) << simulated.err;
 }
 
 TEST(CliModel, BenchSpecComparesWithAndWithoutTheDrafter) {

@@ -265,6 +265,19 @@ TEST_F(StoreTest, DraftsAndThemeRoundTripAndLayer) {
   EXPECT_THROW(settingsFromJson(nlohmann::json{{"theme", "sepia"}}), StoreError);
 }
 
+// Where the model computes: the CPU until the user opts into the GPU.
+TEST_F(StoreTest, ComputeChoiceRoundTrips) {
+  Database db = Database::open(dbPath());
+  EXPECT_EQ(effectiveSettings(db, std::nullopt).compute, ComputeChoice::Cpu);
+  SettingsOverrides global;
+  global.compute = ComputeChoice::Gpu;
+  saveGlobalSettings(db, global);
+  EXPECT_EQ(globalSettings(db), global);
+  EXPECT_EQ(settingsToJson(global)["compute"], "gpu");
+  EXPECT_EQ(effectiveSettings(db, std::nullopt).compute, ComputeChoice::Gpu);
+  EXPECT_THROW(settingsFromJson(nlohmann::json{{"compute", "tpu"}}), StoreError);
+}
+
 TEST_F(StoreTest, UnreadableStoredSettingIsIgnoredNotFatal) {
   Database db = Database::open(dbPath());
   db.exec("INSERT INTO settings (key, value) VALUES ('thinking_mode', '\"ultra\"')");

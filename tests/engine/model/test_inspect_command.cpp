@@ -1,6 +1,7 @@
 // `flint-cli inspect` on generated checkpoints: the JSON totals equal the writer's, the text
 // names every section, and a broken folder is exit status 1 with the error on stderr.
 #include "app/cli/cli_app.h"
+#include "engine/backend/cuda_module.h"
 #include "tests/engine/model/checkpoint_surgery.h"
 
 #include <gtest/gtest.h>
@@ -66,6 +67,31 @@ TEST(InspectCommand, BrokenModelIsExitStatusOneWithTheReason) {
 
 TEST(InspectCommand, UnknownOptionIsAUsageError) {
   EXPECT_EQ(run({"inspect", "--modle", "x"}).status, 2);
+}
+
+// The device plan is this machine's GPU's, or null with the reason in the text: never a plan
+// for a device the machine lacks.
+TEST(InspectCommand, DevicePlanIsTheGpusOrNull) {
+  const std::string model = generatedCheckpoint("small_dspark").string();
+  const auto result = run({"inspect", "--model", model, "--json", "--gpu-context", "4K"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  ASSERT_TRUE(report.contains("device_plan"));
+  const auto& plan = report["device_plan"];
+  const auto text = run({"inspect", "--model", model});
+  const engine::CudaProbeResult probe = engine::probeCuda();
+  if (!probe.usable) {
+    EXPECT_TRUE(plan.is_null()) << plan;
+    EXPECT_NE(text.out.find("device     no GPU plan: " + probe.reason), std::string::npos)
+        << text.out;
+  } else {
+    EXPECT_EQ(plan["device_name"], probe.devices.front().name);
+    EXPECT_EQ(plan["context_tokens"], 4096);
+    EXPECT_LE(plan["device_experts"].get<std::size_t>(), plan["routed_experts"].get<std::size_t>());
+    EXPECT_FALSE(plan["explanation"].get<std::string>().empty());
+    EXPECT_NE(text.out.find("expert slots "), std::string::npos) << text.out;
+  }
+  EXPECT_EQ(run({"inspect", "--model", model, "--gpu-context", "lots"}).status, 2);
 }
 
 TEST(InspectCommand, ContextMeasuresTheKvCacheByLayerKindAgainstTheFormula) {

@@ -1,0 +1,97 @@
+#pragma once
+// The DeepSeek-V4 backbone on a CUDA device, composed of CudaOps: the same steps as the CPU
+// Transformer (deepseek-v4.md §3), in the same order and with the same roundings, so that on
+// an exact device (the host emulation the tests load) its logits are bit-identical to the
+// CPU's, and on a GPU they differ only by the kernels' own rounding.
+//
+// Each pass runs at most batchTokens tokens (longer calls run in passes). Per layer the GPU
+// routes the tokens and the host reads the choice back (the one synchronization in a layer):
+// experts resident in device slots run on the GPU, the others on the CPU from the tier below,
+// at the same time as the GPU computes the shared expert and the resident ones; the CPU's
+// outputs are copied up and every routed output is added in expert order, as the CPU does.
+#include "engine/backend/cuda_ops.h"
+#include "engine/experts/expert_store.h"
+#include "engine/gpu/device_cache.h"
+#include "engine/gpu/device_expert_slots.h"
+#include "engine/gpu/device_weights.h"
+#include "engine/gpu/memory_plan.h"
+#include "engine/model/moe.h"
+#include "engine/model/numerics.h"
+#include "engine/model/rope.h"
+#include "engine/model/transformer.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace flint::engine {
+
+class CudaTransformer {
+ public:
+  // Uploads `model`'s weights and makes plan.deviceExperts expert slots. `below` is where the
+  // routed experts live on the host (must outlive this). Throws CudaError (device full...).
+  CudaTransformer(const CudaOps& ops, const Transformer& model, ExpertStore& below,
+                  const DeviceMemoryPlan& plan, kernels::ThreadPool* pool);
+  ~CudaTransformer();
+  CudaTransformer(const CudaTransformer&) = delete;
+  CudaTransformer& operator=(const CudaTransformer&) = delete;
+
+  const ModelConfig& config() const { return model_.config(); }
+  const DeviceMemoryPlan& plan() const { return plan_; }
+  const DeviceExpertSlots& expertSlots() const { return slots_; }
+
+  DeviceCache newCache() const;
+  // Routed experts the last forward() used, summed over layers (as Transformer counts them).
+  std::size_t lastDistinctExperts() const { return lastDistinctExperts_; }
+
+  // As Transformer::forward, with the cache on the device.
+  void forward(std::span<const std::int32_t> ids, DeviceCache& cache, Numerics numerics,
+               bool allPositions, std::vector<float>& logits, std::vector<float>* taps = nullptr);
+
+ private:
+  struct Scratch;
+  // One pass of at most batchTokens; `head`: 0 none, 1 the last row, 2 every row.
+  void pass(std::span<const std::int32_t> ids, DeviceCache& cache, int head,
+            std::vector<float>& logits, std::vector<float>* taps);
+  // mHC around a sub-layer: hcBegin mixes the streams into the normed input y, hcEnd writes
+  // the sub-layer's output `sub` back into every stream.
+  void hcBegin(const DeviceHyperConnection& hc, const float* norm, std::size_t tokens);
+  void hcEnd(std::size_t tokens);
+  void attention(std::size_t layer, std::size_t tokens, std::int64_t start, DeviceLayerCache& c);
+  void compressEntries(const DeviceCompressor& w, DeviceCompressorState& state, float* entries,
+                       const float* kv, const float* gate, const RopeTable& rope,
+                       std::int64_t start, std::size_t tokens, bool indexer);
+  void moe(std::size_t layer, std::size_t tokens);
+  void expertFfn(const DeviceExpert& e, const float* x, const float* tokenWeights,
+                 std::size_t tokens, float* y);
+
+  // A linear as engine/model/linear.cpp runs it: FP8 input rounding before quantized weights
+  // and bf16 output in official numerics.
+  void linear(const DeviceWeight& w, const float* x, std::size_t tokens, float* y);
+  // The bare product (no rounding), through cuBLASLt for larger batches of exact inputs.
+  void matmul(const DeviceWeight& w, const float* x, std::size_t tokens, float* y);
+  void store(float* x, std::size_t n);
+  void copy(float* dst, const float* src, std::size_t n);
+  // Fake-quantizes the first n of each of `rows` rows, `stride` floats apart.
+  void fakeQuantE4m3Prefix(float* x, std::size_t rows, std::size_t stride, std::size_t n);
+  // cos/sin of `positions` into device tables [positions.size(), pairs].
+  void angles(const RopeTable& rope, std::span<const std::int64_t> positions, float* cos,
+              float* sin);
+
+  const CudaOps& ops_;
+  const Transformer& model_;
+  ExpertStore& below_;
+  DeviceMemoryPlan plan_;
+  kernels::ThreadPool* pool_;
+  DeviceModelWeights weights_;
+  DeviceExpertSlots slots_;
+  std::map<std::int64_t, RopeTable> ropes_;  // by compress ratio
+  Numerics numerics_ = Numerics::Official;
+  std::unique_ptr<Scratch> s_;
+  Moe hostMoe_;  // computes the experts that are not on the device
+  std::size_t lastDistinctExperts_ = 0;
+};
+
+}  // namespace flint::engine

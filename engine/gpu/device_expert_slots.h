@@ -1,0 +1,64 @@
+#pragma once
+// The device tier of the expert store: a fixed number of expert slots in device memory, each
+// holding one routed expert packed as packExpert() lays it out. An expert not in a slot is
+// computed on the CPU from the tier below (host RAM or the mapped checkpoint) while the GPU
+// computes the rest of its layer; when it is used more often than the coldest resident expert,
+// it is copied up, from pinned staging on a copy stream of its own, between passes. Only the
+// engine thread calls it.
+#include "engine/backend/cuda_ops.h"
+#include "engine/experts/expert_store.h"
+#include "engine/gpu/device_weights.h"
+#include "engine/model/model_weights.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace flint::engine {
+
+class DeviceExpertSlots {
+ public:
+  // `slots` slots of experts shaped like weights.layers[0].moe.experts[0] (zero: no device
+  // tier; every routed expert computes on the CPU).
+  DeviceExpertSlots(const CudaOps& ops, const ModelWeights& weights, std::size_t slots);
+
+  std::size_t slots() const { return owner_.size(); }
+  std::size_t slotBytes() const { return slotBytes_; }
+
+  // The expert's device views when it is resident and its copy has landed, else null. Counts a
+  // use either way (what decides promotions).
+  const DeviceExpert* find(std::size_t layer, std::size_t expert);
+  // Asks for expert (layer, e) to move up after this pass.
+  void request(std::size_t layer, std::size_t expert);
+  // Before a forward pass: the copies promote() started become usable (waits for them).
+  void land();
+  // After a forward pass, with the compute stream idle: the requested experts used more than
+  // a slot's owner are read from `below`, packed into pinned staging and copied up on the
+  // copy stream, behind whatever the host does next.
+  void promote(ExpertStore& below);
+
+  std::size_t hits() const { return hits_; }
+  std::size_t misses() const { return misses_; }
+  std::size_t promotions() const { return promotions_; }
+  std::size_t residentCount() const;
+
+ private:
+  static constexpr std::size_t kStagingSlots = 4;  // promotions in flight per pass
+
+  const CudaOps& ops_;
+  std::size_t experts_ = 0;  // per layer
+  std::size_t slotBytes_ = 0;
+  DeviceBuffer memory_;  // [slots, slotBytes]
+  PinnedBuffer staging_;
+  CudaStream copies_;
+  std::vector<std::int64_t> owner_;     // slot -> layer * experts + e, or -1
+  std::vector<std::int64_t> slotOf_;    // layer * experts + e -> slot, or -1
+  std::vector<std::uint8_t> landed_;    // slot: its copy has completed
+  std::vector<DeviceExpert> views_;     // slot -> views
+  std::vector<double> uses_;            // layer * experts + e -> decayed use count
+  std::vector<std::int64_t> requests_;  // keys
+  std::size_t hits_ = 0, misses_ = 0, promotions_ = 0;
+  bool copiesInFlight_ = false;
+};
+
+}  // namespace flint::engine

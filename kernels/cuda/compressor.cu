@@ -1,0 +1,116 @@
+// engine/model/compressor.cpp's pushCompressorToken over a run of positions at once, without
+// the norm and rotation (the caller applies those to the new entries): every window that ends
+// in the run becomes one entry, then the rings take the run's last 2 * ratio rows.
+#include "kernels/cuda/ops_common.cuh"
+
+namespace flint::cuda {
+namespace {
+
+constexpr unsigned kThreads = 256;
+
+unsigned gridFor(unsigned long long count) {
+  const unsigned long long blocks = (count + kThreads - 1) / kThreads;
+  return unsigned(blocks < 65535 ? (blocks ? blocks : 1) : 65535);
+}
+
+// Position p's (gate, kv) in channel `col`: from this call's arrays (the gate plus ape, as
+// the CPU stores it in the ring) when p >= start, else from the ring slot p mod 2 * ratio.
+struct CompressorRow {
+  float gate, kv;
+};
+
+__device__ inline CompressorRow rowAt(const FlintCudaCompressor& c, long long p,
+                                      unsigned long long col) {
+  const unsigned long long pos = static_cast<unsigned long long>(p);
+  if (p >= c.start) {
+    const unsigned long long i =
+        (pos - static_cast<unsigned long long>(c.start)) * c.channels + col;
+    return {__fadd_rn(c.gate[i], c.ape[(pos % c.ratio) * c.channels + col]), c.kv[i]};
+  }
+  const unsigned long long i = (pos % (2 * c.ratio)) * c.channels + col;
+  return {c.ringGate[i], c.ringKv[i]};
+}
+
+// One thread per (entry, channel) of the entries firstEntry.. that the run completes. The rows
+// in the CPU's order: the previous window's first halves (with overlap, e > 0), then this
+// window's (second halves with overlap); max gate first, then the exponentials and sums in
+// double, as the CPU does, so only exp's last bit can differ.
+__global__ void compressEntriesKernel(FlintCudaCompressor c, unsigned long long firstEntry,
+                                      unsigned long long count) {
+  const unsigned long long m = c.ratio, width = c.width;
+  const bool overlap = c.channels == 2 * width;
+  for (unsigned long long i = blockIdx.x * 1ull * blockDim.x + threadIdx.x; i < count * width;
+       i += 1ull * blockDim.x * gridDim.x) {
+    const unsigned long long e = firstEntry + i / width, ch = i % width;
+    const long long first = static_cast<long long>(e * m);
+    const bool hasPrevious = overlap && e > 0;
+    const unsigned long long half = overlap ? width : 0;
+    float maxGate = -INFINITY;
+    if (hasPrevious)
+      for (unsigned long long j = 0; j < m; ++j)
+        maxGate = fmaxf(maxGate, rowAt(c, first - static_cast<long long>(m - j), ch).gate);
+    for (unsigned long long j = 0; j < m; ++j)
+      maxGate = fmaxf(maxGate, rowAt(c, first + static_cast<long long>(j), half + ch).gate);
+    double sum = 0, weighted = 0;
+    auto accumulate = [&](CompressorRow r) {
+      const double w = exp(double(r.gate) - double(maxGate));
+      sum += w;
+      weighted += w * double(r.kv);
+    };
+    if (hasPrevious)
+      for (unsigned long long j = 0; j < m; ++j)
+        accumulate(rowAt(c, first - static_cast<long long>(m - j), ch));
+    for (unsigned long long j = 0; j < m; ++j)
+      accumulate(rowAt(c, first + static_cast<long long>(j), half + ch));
+    c.entries[e * width + ch] = float(weighted / sum);
+  }
+}
+
+// The run's last `rows` positions into their ring slots, gate with ape added. Launched after
+// compressEntriesKernel on the same stream, which still needs the old ring rows.
+__global__ void compressRingsKernel(FlintCudaCompressor c, unsigned long long rows) {
+  const unsigned long long C = c.channels;
+  const long long firstPos = c.start + static_cast<long long>(c.tokens - rows);
+  for (unsigned long long i = blockIdx.x * 1ull * blockDim.x + threadIdx.x; i < rows * C;
+       i += 1ull * blockDim.x * gridDim.x) {
+    const long long p = firstPos + static_cast<long long>(i / C);
+    const unsigned long long col = i % C;
+    const CompressorRow r = rowAt(c, p, col);
+    const unsigned long long slot = static_cast<unsigned long long>(p) % (2 * c.ratio);
+    c.ringGate[slot * C + col] = r.gate;
+    c.ringKv[slot * C + col] = r.kv;
+  }
+}
+
+}  // namespace
+}  // namespace flint::cuda
+
+using namespace flint::cuda;
+
+FLINT_CUDA_EXPORT int flint_cuda_compress(FlintCudaContext* ctx, const FlintCudaCompressor* c,
+                                          FlintCudaStream* stream) {
+  if (const int s = useDevice(ctx)) return s;
+  if (!c) return fail("The CUDA compressor was called without its arguments.");
+  if (c->tokens == 0) return FLINT_CUDA_OK;
+  if (!c->kv || !c->gate || !c->ape || !c->ringKv || !c->ringGate || !c->entries)
+    return fail("The CUDA compressor was called with a null pointer.");
+  if (c->ratio == 0 || c->width == 0 || (c->channels != c->width && c->channels != 2 * c->width))
+    return fail(
+        "The CUDA compressor needs a ratio and a width of at least 1 and channels of width or "
+        "2 * width, not ratio %llu, width %llu and %llu channels.",
+        c->ratio, c->width, c->channels);
+  if (c->start < 0)
+    return fail("The CUDA compressor was given the negative start position %lld.", c->start);
+  const unsigned long long start = static_cast<unsigned long long>(c->start);
+  const unsigned long long firstEntry = start / c->ratio;
+  const unsigned long long entries = (start + c->tokens) / c->ratio - firstEntry;
+  if (entries > 0) {
+    compressEntriesKernel<<<gridFor(entries * c->width), kThreads, 0, rawStream(stream)>>>(
+        *c, firstEntry, entries);
+    if (const int s = checkLaunch("compressEntries")) return s;
+  }
+  const unsigned long long ringRows = c->tokens < 2 * c->ratio ? c->tokens : 2 * c->ratio;
+  compressRingsKernel<<<gridFor(ringRows * c->channels), kThreads, 0, rawStream(stream)>>>(
+      *c, ringRows);
+  return checkLaunch("compressRings");
+}

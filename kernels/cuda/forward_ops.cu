@@ -1,0 +1,191 @@
+// The forward pass's small ops (ABI 3): the embedding lookup, e2m1 fake quantization, scaling,
+// residual adds, strided copies and row gathers and scatters. All but the copies are
+// elementwise and grid-stride; each output is the CPU's one operation, so equal bit for bit.
+#include "kernels/cuda/ops_common.cuh"
+
+namespace flint::cuda {
+namespace {
+
+constexpr unsigned kThreads = 256;
+
+unsigned gridFor(unsigned long long count) {
+  const unsigned long long blocks = (count + kThreads - 1) / kThreads;
+  return unsigned(blocks < 65535 ? (blocks ? blocks : 1) : 65535);
+}
+
+// out [tokens, streams, hidden]: a bf16 widens to fp32 by shifting its bits into the top half.
+__global__ void embedKernel(const unsigned short* embed, const int* ids, unsigned long long count,
+                            unsigned long long hidden, unsigned long long streams, float* out) {
+  for (unsigned long long i = blockIdx.x * 1ull * blockDim.x + threadIdx.x; i < count;
+       i += 1ull * blockDim.x * gridDim.x) {
+    const unsigned long long t = i / (streams * hidden), d = i % hidden;
+    const unsigned long long row = static_cast<unsigned long long>(ids[t]);
+    out[i] = __uint_as_float(unsigned(embed[row * hidden + d]) << 16);
+  }
+}
+
+// kernels/cpu/vector_ops.cpp's roundMantissa and roundMinifloat for e2m1: 1 mantissa bit,
+// smallest normal 1, so below 1 the grid is 0, 0.5, 1.
+__device__ inline float roundMantissa1(float v) {
+  constexpr int kDrop = 23 - 1;
+  unsigned bits = __float_as_uint(v);
+  bits += (1u << (kDrop - 1)) - 1 + ((bits >> kDrop) & 1u);
+  return __uint_as_float(bits & ~((1u << kDrop) - 1));
+}
+
+__device__ inline float roundE2m1(float v) {
+  constexpr float kMinNormal = 1.0f;
+  const float a = fabsf(v);
+  const float r = a < kMinNormal ? __fsub_rn(roundMantissa1(__fadd_rn(a, kMinNormal)), kMinNormal)
+                                 : roundMantissa1(a);
+  return copysignf(r, v);
+}
+
+// One warp per quantization block, as fakeQuantE4m3Kernel: amax floored at 6 * 2^-126 (so the
+// scale stays a normal float), the scale 2^ceil(log2(amax / 6)), then clamp, round, scale back.
+__global__ void fakeQuantE2m1Kernel(float* x, unsigned long long rows, unsigned long long n,
+                                    unsigned long long block) {
+  constexpr float kQmax = 6.0f;
+  const unsigned long long blocksPerRow = (n + block - 1) / block;
+  const unsigned long long g = (blockIdx.x * 1ull * blockDim.x + threadIdx.x) / 32;
+  if (g >= rows * blocksPerRow) return;  // whole warps leave together
+  const unsigned lane = threadIdx.x % 32;
+  const unsigned long long begin = (g / blocksPerRow) * n + (g % blocksPerRow) * block;
+  const unsigned long long end = begin + min(block, n - (g % blocksPerRow) * block);
+  float amax = kQmax * 0x1p-126f;
+  for (unsigned long long i = begin + lane; i < end; i += 32) amax = fmaxf(amax, fabsf(x[i]));
+  amax = warpMax(amax);
+  int e = 0;
+  const float m = frexpf(amax / kQmax, &e);
+  const int exponent = m == 0.5f ? e - 1 : e;  // an exact power of two is its own scale
+  const float scale = ldexpf(1.0f, exponent), inverse = ldexpf(1.0f, -exponent);
+  for (unsigned long long i = begin + lane; i < end; i += 32) {
+    const float q = fminf(fmaxf(__fmul_rn(x[i], inverse), -kQmax), kQmax);
+    x[i] = __fmul_rn(roundE2m1(q), scale);
+  }
+}
+
+__global__ void scaleKernel(float* x, unsigned long long n, float factor) {
+  for (unsigned long long i = blockIdx.x * 1ull * blockDim.x + threadIdx.x; i < n;
+       i += 1ull * blockDim.x * gridDim.x)
+    x[i] = __fmul_rn(x[i], factor);
+}
+
+__global__ void addKernel(float* y, const float* x, unsigned long long n) {
+  for (unsigned long long i = blockIdx.x * 1ull * blockDim.x + threadIdx.x; i < n;
+       i += 1ull * blockDim.x * gridDim.x)
+    y[i] = __fadd_rn(y[i], x[i]);
+}
+
+// Over count * width outputs: row i / width of dst from row rows[i / width] of src.
+__global__ void gatherRowsKernel(const float* src, const int* rows, unsigned long long total,
+                                 unsigned long long width, float* dst) {
+  for (unsigned long long i = blockIdx.x * 1ull * blockDim.x + threadIdx.x; i < total;
+       i += 1ull * blockDim.x * gridDim.x) {
+    const unsigned long long row = static_cast<unsigned long long>(rows[i / width]);
+    dst[i] = src[row * width + i % width];
+  }
+}
+
+// The rows are distinct, so every element of dst gets at most one add: no races, and the
+// order of i does not matter.
+__global__ void scatterAddRowsKernel(float* dst, const int* rows, unsigned long long total,
+                                     unsigned long long width, const float* src) {
+  for (unsigned long long i = blockIdx.x * 1ull * blockDim.x + threadIdx.x; i < total;
+       i += 1ull * blockDim.x * gridDim.x) {
+    float* d = dst + static_cast<unsigned long long>(rows[i / width]) * width + i % width;
+    *d = __fadd_rn(*d, src[i]);
+  }
+}
+
+}  // namespace
+}  // namespace flint::cuda
+
+using namespace flint::cuda;
+
+FLINT_CUDA_EXPORT int flint_cuda_embed(FlintCudaContext* ctx, const unsigned short* embed,
+                                       const int* ids, FlintCudaSize tokens, FlintCudaSize hidden,
+                                       FlintCudaSize streams, float* out, FlintCudaStream* stream) {
+  if (const int s = useDevice(ctx)) return s;
+  if (tokens == 0 || hidden == 0 || streams == 0) return FLINT_CUDA_OK;
+  if (!embed || !ids || !out) return fail("The CUDA embedding was called with a null pointer.");
+  const unsigned long long count = tokens * streams * hidden;
+  embedKernel<<<gridFor(count), kThreads, 0, rawStream(stream)>>>(embed, ids, count, hidden,
+                                                                  streams, out);
+  return checkLaunch("embed");
+}
+
+FLINT_CUDA_EXPORT int flint_cuda_fake_quant_e2m1(FlintCudaContext* ctx, float* x,
+                                                 FlintCudaSize rows, FlintCudaSize n,
+                                                 FlintCudaSize block, FlintCudaStream* stream) {
+  if (const int s = useDevice(ctx)) return s;
+  if (rows == 0 || n == 0) return FLINT_CUDA_OK;
+  if (!x) return fail("The CUDA op fakeQuantE2m1 was called with a null pointer.");
+  if (block == 0) return fail("The CUDA op fakeQuantE2m1 was given a block of 0 values.");
+  const unsigned long long warps = rows * ((n + block - 1) / block);
+  const unsigned long long blocks = (warps * 32 + kThreads - 1) / kThreads;
+  if (blocks >= (1ull << 31))
+    return fail("The CUDA op fakeQuantE2m1 was given more blocks than fit in one launch.");
+  fakeQuantE2m1Kernel<<<unsigned(blocks), kThreads, 0, rawStream(stream)>>>(x, rows, n, block);
+  return checkLaunch("fakeQuantE2m1");
+}
+
+FLINT_CUDA_EXPORT int flint_cuda_scale(FlintCudaContext* ctx, float* x, FlintCudaSize n,
+                                       float factor, FlintCudaStream* stream) {
+  if (const int s = useDevice(ctx)) return s;
+  if (n == 0) return FLINT_CUDA_OK;
+  if (!x) return fail("The CUDA op scale was called with a null pointer.");
+  scaleKernel<<<gridFor(n), kThreads, 0, rawStream(stream)>>>(x, n, factor);
+  return checkLaunch("scale");
+}
+
+FLINT_CUDA_EXPORT int flint_cuda_add(FlintCudaContext* ctx, float* y, const float* x,
+                                     FlintCudaSize n, FlintCudaStream* stream) {
+  if (const int s = useDevice(ctx)) return s;
+  if (n == 0) return FLINT_CUDA_OK;
+  if (!y || !x) return fail("The CUDA op add was called with a null pointer.");
+  addKernel<<<gridFor(n), kThreads, 0, rawStream(stream)>>>(y, x, n);
+  return checkLaunch("add");
+}
+
+FLINT_CUDA_EXPORT int flint_cuda_copy_2d(FlintCudaContext* ctx, void* dst, FlintCudaSize dstPitch,
+                                         const void* src, FlintCudaSize srcPitch,
+                                         FlintCudaSize widthBytes, FlintCudaSize rows,
+                                         FlintCudaStream* stream) {
+  if (const int s = useDevice(ctx)) return s;
+  if (rows == 0 || widthBytes == 0) return FLINT_CUDA_OK;
+  if (!dst || !src) return fail("The CUDA 2D copy was called with a null pointer.");
+  if (widthBytes > dstPitch || widthBytes > srcPitch)
+    return fail(
+        "The CUDA 2D copy was given rows of %llu bytes, wider than its pitches (%llu to %llu).",
+        widthBytes, srcPitch, dstPitch);
+  const cudaError_t err = cudaMemcpy2DAsync(dst, dstPitch, src, srcPitch, widthBytes, rows,
+                                            cudaMemcpyDeviceToDevice, rawStream(stream));
+  if (err != cudaSuccess) return failCuda("CUDA could not copy rows on the device", err);
+  return FLINT_CUDA_OK;
+}
+
+FLINT_CUDA_EXPORT int flint_cuda_gather_rows(FlintCudaContext* ctx, const float* src,
+                                             const int* rows, FlintCudaSize count,
+                                             FlintCudaSize width, float* dst,
+                                             FlintCudaStream* stream) {
+  if (const int s = useDevice(ctx)) return s;
+  if (count == 0 || width == 0) return FLINT_CUDA_OK;
+  if (!src || !rows || !dst) return fail("The CUDA row gather was called with a null pointer.");
+  gatherRowsKernel<<<gridFor(count * width), kThreads, 0, rawStream(stream)>>>(
+      src, rows, count * width, width, dst);
+  return checkLaunch("gatherRows");
+}
+
+FLINT_CUDA_EXPORT int flint_cuda_scatter_add_rows(FlintCudaContext* ctx, float* dst,
+                                                  const int* rows, FlintCudaSize count,
+                                                  FlintCudaSize width, const float* src,
+                                                  FlintCudaStream* stream) {
+  if (const int s = useDevice(ctx)) return s;
+  if (count == 0 || width == 0) return FLINT_CUDA_OK;
+  if (!dst || !rows || !src)
+    return fail("The CUDA row scatter-add was called with a null pointer.");
+  scatterAddRowsKernel<<<gridFor(count * width), kThreads, 0, rawStream(stream)>>>(
+      dst, rows, count * width, width, src);
+  return checkLaunch("scatterAddRows");
+}

@@ -1,0 +1,316 @@
+// The host emulation of the CUDA module (host_ops_module): it opens as a real module does,
+// accounts for device memory like a device, and its ops give the CPU forward pass's bits. The
+// whole composition is checked end to end by the GPU forward pass's parity test.
+#include "engine/backend/cuda_ops.h"
+#include "engine/model/compressor.h"
+#include "engine/model/hyper_connections.h"
+#include "engine/model/rope.h"
+#include "kernels/cpu/matmul.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace flint::engine {
+namespace {
+
+std::vector<std::uint32_t> bitsOf(const std::vector<float>& v) {
+  std::vector<std::uint32_t> out(v.size());
+  std::memcpy(out.data(), v.data(), v.size() * sizeof(float));
+  return out;
+}
+
+std::vector<float> normal(std::size_t n, float sigma, std::mt19937& rng) {
+  std::normal_distribution<float> d(0.0f, sigma);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+// CudaOps on the module, and the module itself for its probe (CudaOps keeps the one at open).
+class HostOps : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string why;
+    module() = CudaModule::open(FLINT_TEST_HOST_OPS_MODULE, &why);
+    ASSERT_TRUE(module()) << why;
+    ops() = CudaOps::open(FLINT_TEST_HOST_OPS_MODULE);
+  }
+  static void TearDownTestSuite() {
+    ops().reset();
+    module().reset();
+  }
+
+  static std::unique_ptr<CudaModule>& module() {
+    static std::unique_ptr<CudaModule> instance;
+    return instance;
+  }
+  static std::unique_ptr<CudaOps>& ops() {
+    static std::unique_ptr<CudaOps> instance;
+    return instance;
+  }
+  template <typename T>
+  static DeviceBuffer upload(const std::vector<T>& host) {
+    return ops()->upload(std::span<const T>(host));
+  }
+  template <typename T>
+  static std::vector<T> download(const DeviceBuffer& device) {
+    return ops()->download<T>(device.data(), device.bytes() / sizeof(T));
+  }
+  static unsigned long long freeBytes() { return module()->probe().devices.at(0).freeBytes; }
+};
+
+TEST_F(HostOps, ProbesOneDeviceAndHasEveryEntryPoint) {
+  const CudaProbeResult probe = module()->probe();
+  ASSERT_TRUE(probe.usable) << probe.reason;
+  ASSERT_EQ(probe.devices.size(), 1u);
+  EXPECT_EQ(probe.devices[0].name, "Host emulation of the CUDA ops");
+  EXPECT_EQ(probe.devices[0].computeMajor, 9);
+  EXPECT_LE(probe.devices[0].freeBytes, probe.devices[0].totalBytes);
+  // ops_abi.h's list (CudaOps::open has resolved them already).
+  for (const char* name : {"flint_cuda_abi_version",
+                           "flint_cuda_probe",
+                           "flint_cuda_last_error",
+                           "flint_cuda_context_create",
+                           "flint_cuda_context_destroy",
+                           "flint_cuda_malloc",
+                           "flint_cuda_free",
+                           "flint_cuda_host_alloc",
+                           "flint_cuda_host_free",
+                           "flint_cuda_copy_to_device",
+                           "flint_cuda_copy_to_host",
+                           "flint_cuda_copy_to_device_async",
+                           "flint_cuda_copy_to_host_async",
+                           "flint_cuda_memset",
+                           "flint_cuda_stream_create",
+                           "flint_cuda_stream_synchronize",
+                           "flint_cuda_stream_destroy",
+                           "flint_cuda_linear",
+                           "flint_cuda_linear_gemm",
+                           "flint_cuda_rms_norm",
+                           "flint_cuda_rotate_pairs",
+                           "flint_cuda_softmax_rows",
+                           "flint_cuda_round_to_bf16",
+                           "flint_cuda_fake_quant_e4m3",
+                           "flint_cuda_hadamard",
+                           "flint_cuda_top_k",
+                           "flint_cuda_argmax",
+                           "flint_cuda_swiglu",
+                           "flint_cuda_route",
+                           "flint_cuda_hc_pre",
+                           "flint_cuda_hc_weighted_sum",
+                           "flint_cuda_hc_post",
+                           "flint_cuda_sparse_attention",
+                           "flint_cuda_embed",
+                           "flint_cuda_fake_quant_e2m1",
+                           "flint_cuda_scale",
+                           "flint_cuda_add",
+                           "flint_cuda_copy_2d",
+                           "flint_cuda_gather_rows",
+                           "flint_cuda_scatter_add_rows",
+                           "flint_cuda_compress",
+                           "flint_cuda_indexer_scores",
+                           "flint_cuda_attention_indices"})
+    EXPECT_NE(module()->symbol(name), nullptr) << name;
+  // The kernels library linked into the module stays private to it.
+  EXPECT_EQ(module()->symbol("_ZN5flint7kernels7softmaxEPfm"), nullptr);
+}
+
+TEST_F(HostOps, FreeBytesGoDownByEachAllocation) {
+  const unsigned long long before = freeBytes();
+  {
+    const DeviceBuffer a = ops()->allocate(1 << 20);
+    EXPECT_EQ(freeBytes(), before - (1 << 20));
+    const PinnedBuffer pinned = ops()->allocatePinned(1 << 20);
+    EXPECT_EQ(freeBytes(), before - (1 << 20)) << "pinned memory is host memory";
+  }
+  EXPECT_EQ(freeBytes(), before);
+}
+
+TEST_F(HostOps, AllocatingMoreThanIsFreeFailsWithASentence) {
+  const DeviceBuffer held = ops()->allocate(4096);
+  const unsigned long long free = freeBytes();
+  try {
+    ops()->allocate(free + 1);
+    FAIL() << "allocated more than the device has";
+  } catch (const CudaError& e) {
+    const std::string error = e.what();
+    EXPECT_EQ(error.rfind("CUDA could not allocate ", 0), 0u) << error;
+    EXPECT_NE(error.find("out of memory"), std::string::npos) << error;
+    EXPECT_NE(error.find("the device has "), std::string::npos) << error;
+    EXPECT_EQ(error.back(), '.') << error;
+  }
+  EXPECT_EQ(freeBytes(), free);
+}
+
+TEST_F(HostOps, DeviceSizeComesFromTheEnvironment) {
+  const char* old = std::getenv("FLINT_HOST_OPS_DEVICE_BYTES");
+  const std::string saved = old ? old : "";
+  const unsigned long long used =
+      module()->probe().devices.at(0).totalBytes - module()->probe().devices.at(0).freeBytes;
+  ::setenv("FLINT_HOST_OPS_DEVICE_BYTES", std::to_string(used + (1 << 20)).c_str(), 1);
+  EXPECT_EQ(freeBytes(), 1u << 20);
+  EXPECT_THROW(ops()->allocate((1 << 20) + 1), CudaError);
+  ::setenv("FLINT_HOST_OPS_DEVICE_BYTES", "lots", 1);
+  EXPECT_FALSE(module()->probe().usable);
+  if (old)
+    ::setenv("FLINT_HOST_OPS_DEVICE_BYTES", saved.c_str(), 1);
+  else
+    ::unsetenv("FLINT_HOST_OPS_DEVICE_BYTES");
+}
+
+TEST_F(HostOps, OpsRefuseBuffersTooSmallForTheirShape) {
+  const DeviceBuffer x = upload(std::vector<float>(64, 1.0f));
+  try {
+    ops()->rmsNorm(x.as<float>(), nullptr, 2, 64, 1e-6f, x.as<float>());
+    FAIL() << "read past the buffer";
+  } catch (const CudaError& e) {
+    EXPECT_NE(std::string(e.what()).find("rmsNorm needs 512 bytes of x"), std::string::npos)
+        << e.what();
+  }
+  std::vector<float> host(64);
+  EXPECT_THROW(ops()->rmsNorm(host.data(), nullptr, 1, 64, 1e-6f, x.as<float>()), CudaError)
+      << "host memory is not device memory";
+}
+
+TEST_F(HostOps, LinearIsTheCpuMatmulForAWholeWeightAndARowView) {
+  std::mt19937 rng(1);
+  const std::size_t rows = 300, cols = 384;
+  std::vector<std::uint8_t> data(rows * cols), scales(3 * 3);
+  std::uniform_int_distribution<int> byte(0, 0x7e), exponent(120, 130);
+  for (auto& b : data) b = std::uint8_t(byte(rng) | (rng() % 2 ? 0x80 : 0));  // no NaN codes
+  for (auto& s : scales) s = std::uint8_t(exponent(rng));
+  const kernels::WeightView whole{kernels::WeightFormat::Fp8Block128, data.data(), scales.data(),
+                                  rows, cols};
+  const DeviceBuffer dData = upload(data), dScales = upload(scales);
+  const std::pair<std::size_t, std::size_t> views[] = {{0, rows}, {130, 100}};  // begin, count
+  for (const auto& [begin, count] : views)
+    for (std::size_t tokens : {1u, 5u}) {
+      const kernels::WeightView view = kernels::rowsOf(whole, begin, count);
+      const std::vector<float> x = normal(tokens * cols, 1.0f, rng);
+      std::vector<float> want(tokens * count);
+      kernels::matmul(view, x.data(), tokens, want.data(), nullptr);
+      const auto offset = [](const void* p, const void* base) {
+        return static_cast<const std::uint8_t*>(p) - static_cast<const std::uint8_t*>(base);
+      };
+      const DeviceWeight w{view.format,
+                           dData.as<std::uint8_t>() + offset(view.data, data.data()),
+                           dScales.as<std::uint8_t>() + offset(view.scales, scales.data()),
+                           count,
+                           cols,
+                           view.scaleRowOffset};
+      const DeviceBuffer dx = upload(x), y = ops()->allocate(want.size() * sizeof(float));
+      ops()->linear(w, dx.as<float>(), tokens, y.as<float>());
+      EXPECT_EQ(bitsOf(download<float>(y)), bitsOf(want)) << begin << " " << tokens;
+      ops()->linearGemm(w, dx.as<float>(), tokens, y.as<float>());
+      EXPECT_EQ(bitsOf(download<float>(y)), bitsOf(want)) << begin << " " << tokens;
+    }
+}
+
+TEST_F(HostOps, HyperConnectionsAreTheCpuBlockSiteAndHead) {
+  std::mt19937 rng(2);
+  const HyperShape s{4, 64, 20, 1e-6f, 1e-6f};
+  const std::size_t n = s.streams, d = s.hidden, tokens = 3;
+  const std::vector<float> X = normal(tokens * n * d, 1.0f, rng), f = normal(tokens * d, 1.0f, rng);
+  const DeviceBuffer dX = upload(X), df = upload(f);
+  for (const std::size_t mixWidth : {(2 + n) * n, n}) {
+    const bool head = mixWidth == n;
+    const std::vector<float> fn = normal(mixWidth * n * d, 0.05f, rng);
+    const HyperConnectionWeights w{fn.data(), mixWidth, normal(head ? 1 : 3, 0.5f, rng),
+                                   normal(mixWidth, 0.3f, rng)};
+    std::vector<float> y(tokens * d), post(tokens * n), comb(tokens * n * n), scratch;
+    if (head)
+      hcHead(s, w, X.data(), tokens, y.data(), nullptr, scratch);
+    else
+      hcPre(s, w, X.data(), tokens, y.data(), post.data(), comb.data(), nullptr, scratch);
+
+    const DeviceBuffer dfn = upload(fn), dScale = upload(w.scale), dBase = upload(w.base);
+    const DeviceBuffer mix = ops()->allocate(tokens * mixWidth * sizeof(float));
+    const DeviceBuffer pre = ops()->allocate(tokens * n * sizeof(float));
+    const DeviceBuffer dPost = ops()->allocate(post.size() * sizeof(float));
+    const DeviceBuffer dComb = ops()->allocate(comb.size() * sizeof(float));
+    const DeviceBuffer dy = ops()->allocate(y.size() * sizeof(float));
+    ops()->linear({kernels::WeightFormat::F32, dfn.data(), nullptr, mixWidth, n * d},
+                  dX.as<float>(), tokens, mix.as<float>());
+    const FlintCudaHyperShape shape{n, d, mixWidth, s.sinkhornIters, s.hcEps, s.normEps};
+    ops()->hcPre(shape, dX.as<float>(), mix.as<float>(), dScale.as<float>(), dBase.as<float>(),
+                 tokens, pre.as<float>(), head ? nullptr : dPost.as<float>(),
+                 head ? nullptr : dComb.as<float>());
+    ops()->hcWeightedSum(dX.as<float>(), pre.as<float>(), tokens, n, d, dy.as<float>());
+    EXPECT_EQ(bitsOf(download<float>(dy)), bitsOf(y)) << (head ? "head" : "block site");
+    if (head) continue;
+    EXPECT_EQ(bitsOf(download<float>(dPost)), bitsOf(post));
+    EXPECT_EQ(bitsOf(download<float>(dComb)), bitsOf(comb));
+
+    std::vector<float> out(tokens * n * d);
+    hcPost(s, f.data(), X.data(), post.data(), comb.data(), tokens, out.data());
+    const DeviceBuffer dOut = ops()->allocate(out.size() * sizeof(float));
+    ops()->hcPost(df.as<float>(), dX.as<float>(), dPost.as<float>(), dComb.as<float>(), tokens, n,
+                  d, dOut.as<float>());
+    EXPECT_EQ(bitsOf(download<float>(dOut)), bitsOf(out));
+  }
+}
+
+// pushCompressorToken token by token against compress over two runs (the rings carry the
+// first run's rows into the second), then the norm and rotation the caller applies.
+TEST_F(HostOps, CompressIsPushCompressorTokenBeforeNormAndRope) {
+  std::mt19937 rng(3);
+  const std::size_t width = 32, tokens = 13, split = 5;
+  const RopeTable rope(10000.0, std::nullopt, 16);
+  const std::size_t pairs = rope.pairs();
+  const float eps = 1e-6f;
+  for (const std::size_t ratio : {4u, 3u}) {  // with overlap (CSA) and without
+    CompressorCache cache;
+    initCompressorCache(cache, ratio, width);
+    const std::size_t c = cache.channels, entries = tokens / ratio;
+    CompressorWeights w;
+    w.ape = normal(ratio * c, 0.5f, rng);
+    w.norm = normal(width, 1.0f, rng);
+    const std::vector<float> kv = normal(tokens * c, 1.0f, rng),
+                             gate = normal(tokens * c, 1.0f, rng);
+    for (std::size_t t = 0; t < tokens; ++t)
+      pushCompressorToken(cache, w, rope, std::int64_t(t), kv.data() + t * c, gate.data() + t * c,
+                          eps, false);
+    ASSERT_EQ(cache.entryCount(), entries);
+
+    const DeviceBuffer dkv = upload(kv), dGate = upload(gate), dApe = upload(w.ape),
+                       dNorm = upload(w.norm);
+    const DeviceBuffer ringKv = ops()->allocate(2 * ratio * c * sizeof(float));
+    const DeviceBuffer ringGate = ops()->allocate(ringKv.bytes());
+    const DeviceBuffer dEntries = ops()->allocate(entries * width * sizeof(float));
+    const std::pair<std::size_t, std::size_t> runs[] = {{0, split}, {split, tokens - split}};
+    for (const auto& [start, count] : runs) {
+      const FlintCudaCompressor run{dkv.as<float>() + start * c,
+                                    dGate.as<float>() + start * c,
+                                    dApe.as<float>(),
+                                    ringKv.as<float>(),
+                                    ringGate.as<float>(),
+                                    dEntries.as<float>(),
+                                    (long long)(start),
+                                    count,
+                                    ratio,
+                                    width,
+                                    c};
+      ops()->compress(run);
+    }
+    std::vector<float> cos(entries * pairs), sin(entries * pairs);
+    for (std::size_t e = 0; e < entries; ++e)
+      rope.angles(std::int64_t(e * ratio), cos.data() + e * pairs, sin.data() + e * pairs);
+    const DeviceBuffer dCos = upload(cos), dSin = upload(sin);
+    ops()->rmsNorm(dEntries.as<float>(), dNorm.as<float>(), entries, width, eps,
+                   dEntries.as<float>());
+    ops()->rotatePairs(dEntries.as<float>() + width - 2 * pairs, entries, width, dCos.as<float>(),
+                       dSin.as<float>(), 1, pairs, false);
+    EXPECT_EQ(bitsOf(download<float>(dEntries)), bitsOf(cache.entries)) << "ratio " << ratio;
+  }
+}
+
+}  // namespace
+}  // namespace flint::engine
