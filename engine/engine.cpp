@@ -89,7 +89,9 @@ class EngineImpl final : public Engine {
         model_(std::move(files), &pool_),
         encoder_(tokenizer_),
         experts_(model_, hostTiers(options), &pool_),
-        gpu_(openGpuBackbone(model_, experts_.store(), options, &pool_, nullptr)) {}
+        gpu_(openGpuBackbone(model_, experts_.store(), options, &pool_, nullptr)) {
+    if (gpu_) experts_.setDeviceSlots(&gpu_->model->expertSlots());
+  }
 
   // With the CUDA backbone the device budget sizes its expert slots, not a simulated tier.
   static LoadOptions hostTiers(LoadOptions options) {

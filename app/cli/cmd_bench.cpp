@@ -5,6 +5,7 @@
 #include "app/cli/cli_app.h"
 #include "app/cli/model_options.h"
 #include "app/cli/svg_line_chart.h"
+#include "engine/gpu/device_bandwidth.h"
 #include "kernels/cpu/bandwidth.h"
 #include "kernels/cpu/matmul.h"
 
@@ -252,6 +253,17 @@ int runBench(const ParsedArgs& args, CommandContext& ctx) {
       {"read_bandwidth_bytes_per_second", bandwidth},
       {"decode_bandwidth_fraction", decodeRate * double(bytesPerToken) / bandwidth},
   };
+  // On a GPU the reference is the device's own bandwidth: weights stream from device memory.
+  double deviceBandwidth = 0;
+  j["compute"] = engine->computeDescription();
+  if (const auto plan = engine->deviceMemoryPlan()) {
+    deviceBandwidth = engine::measureDeviceCopyBandwidth(*engine::CudaOps::create(0));
+    j["device"] = plan->deviceName;
+    j["device_experts"] = plan->deviceExperts;
+    j["routed_experts"] = plan->routedExperts;
+    j["device_copy_bandwidth_bytes_per_second"] = deviceBandwidth;
+    j["decode_device_bandwidth_fraction"] = decodeRate * double(bytesPerToken) / deviceBandwidth;
+  }
   if (args.has("json")) {
     ctx.out << j.dump(2) << "\n";
     return 0;
@@ -267,6 +279,13 @@ int runBench(const ParsedArgs& args, CommandContext& ctx) {
                 decodeSeconds, decodeRate, double(bytesPerToken) / 1e6, bandwidth / 1e9,
                 pool.size(), 100.0 * decodeRate * double(bytesPerToken) / bandwidth);
   ctx.out << text;
+  if (deviceBandwidth > 0) {
+    std::snprintf(text, sizeof text,
+                  "device   %s: %.0f GB/s copy bandwidth; decode reaches %.1f%% of it\n",
+                  engine->computeDescription().c_str(), deviceBandwidth / 1e9,
+                  100.0 * decodeRate * double(bytesPerToken) / deviceBandwidth);
+    ctx.out << text;
+  }
   return 0;
 }
 

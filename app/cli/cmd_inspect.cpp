@@ -205,7 +205,8 @@ void printDevicePlan(const DevicePlanOrReason& device, std::ostream& out) {
       << humanBytes(double(p.reserveBytes)) << "\n"
       << "           expert slots " << p.deviceExperts << " of " << p.routedExperts << " ("
       << humanBytes(double(p.deviceExperts * p.expertBytes)) << ", "
-      << humanBytes(double(p.expertBytes)) << " each); the rest compute on the CPU\n";
+      << humanBytes(double(p.expertBytes)) << " each)"
+      << (p.deviceExperts < p.routedExperts ? "; the rest compute on the CPU\n" : "\n");
 }
 
 // --context N: a session fed N tokens, its cache measured by layer kind next to the formula

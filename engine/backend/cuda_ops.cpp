@@ -26,6 +26,7 @@ struct CudaOps::Api {
   FlintCudaStreamCreateFn streamCreate = nullptr;
   FlintCudaStreamFn streamSynchronize = nullptr;
   FlintCudaStreamFn streamDestroy = nullptr;
+  FlintCudaStreamQueryFn streamQuery = nullptr;
   FlintCudaLinearFn linear = nullptr;
   FlintCudaLinearGemmFn linearGemm = nullptr;
   FlintCudaRmsNormFn rmsNorm = nullptr;
@@ -84,6 +85,7 @@ std::unique_ptr<CudaOps::Api> CudaOps::resolveApi(const CudaModule& m) {
   resolve(m, "flint_cuda_stream_create", a->streamCreate);
   resolve(m, "flint_cuda_stream_synchronize", a->streamSynchronize);
   resolve(m, "flint_cuda_stream_destroy", a->streamDestroy);
+  resolve(m, "flint_cuda_stream_query", a->streamQuery);
   resolve(m, "flint_cuda_linear", a->linear);
   resolve(m, "flint_cuda_linear_gemm", a->linearGemm);
   resolve(m, "flint_cuda_rms_norm", a->rmsNorm);
@@ -287,6 +289,12 @@ CudaStream CudaOps::createStream() const {
   FlintCudaStream* s = nullptr;
   check(api_->streamCreate(context_, &s));
   return CudaStream(this, s);
+}
+
+bool CudaOps::finished(const CudaStream& stream) const {
+  int done = 0;
+  check(api_->streamQuery(context_, stream.handle(), &done));
+  return done != 0;
 }
 
 void CudaOps::synchronize(const CudaStream* stream) const {

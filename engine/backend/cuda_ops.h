@@ -154,7 +154,10 @@ class CudaOps {
   void copyToHostAsync(void* host, const void* device, std::size_t bytes,
                        const CudaStream& stream) const;
   void fill(void* device, int byte, std::size_t bytes) const;
+  // A stream of its own: its work overlaps the default stream's (and is not ordered with it).
   CudaStream createStream() const;
+  // Whether everything queued on `stream` has finished; never waits.
+  bool finished(const CudaStream& stream) const;
   // Waits for `stream` (null: the default stream); throws if an op queued on it failed.
   void synchronize(const CudaStream* stream = nullptr) const;
 

@@ -72,13 +72,23 @@ ExpertTiers::ExpertTiers(Transformer& model, const LoadOptions& options, kernels
 }
 
 std::optional<ExpertStats> ExpertTiers::stats() const {
-  if (!top_) return std::nullopt;
-  return top_->stats();
+  if (!top_ && !slots_) return std::nullopt;
+  ExpertStats s = top_ ? top_->stats() : ExpertStats{};
+  if (slots_) {
+    // A use the slots miss is served below: counted there, or here when nothing is below.
+    s.deviceHits += slots_->hits();
+    s.devicePromotions += slots_->promotions();
+    s.bytesToDevice += slots_->promotions() * slots_->slotBytes();
+    if (!top_) s.mappedUses += slots_->misses();
+  }
+  return s;
 }
 
 std::optional<ExpertResidency> ExpertTiers::residency() const {
   if (model_.config().nRoutedExperts <= 0) return std::nullopt;
-  return top_ ? top_->residency() : resident_.residency();
+  ExpertResidency r = top_ ? top_->residency() : resident_.residency();
+  if (slots_) r.onDevice = slots_->onDevice();
+  return r;
 }
 
 std::optional<ExpertPlacement> ExpertTiers::placement() const {
@@ -87,11 +97,13 @@ std::optional<ExpertPlacement> ExpertTiers::placement() const {
 }
 
 std::shared_ptr<const ExpertResidency> ExpertTiers::snapshot() {
-  if (!top_) return nullptr;
+  if (!top_ && !slots_) return nullptr;
   std::lock_guard lock(snapshotMutex_);
   const auto now = std::chrono::steady_clock::now();
   if (!snapshot_ || now - snapshotAt_ >= kSnapshotEvery) {
-    snapshot_ = std::make_shared<const ExpertResidency>(top_->residency());
+    std::optional<ExpertResidency> current = residency();
+    if (!current) return nullptr;
+    snapshot_ = std::make_shared<const ExpertResidency>(std::move(*current));
     snapshotAt_ = now;
   }
   return snapshot_;

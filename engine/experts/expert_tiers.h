@@ -6,6 +6,7 @@
 #include "engine/engine.h"
 #include "engine/experts/device_expert_store.h"
 #include "engine/experts/host_expert_store.h"
+#include "engine/gpu/device_expert_slots.h"
 #include "engine/model/transformer.h"
 
 #include <chrono>
@@ -21,6 +22,8 @@ class ExpertTiers {
   // too small, or a device budget without a device tier to put it in.
   ExpertTiers(Transformer& model, const LoadOptions& options, kernels::ThreadPool* pool);
 
+  // The CUDA backbone's expert slots, counted into stats() and residency() (null: none).
+  void setDeviceSlots(const DeviceExpertSlots* slots) { slots_ = slots; }
   // The store the model reads its routed experts from.
   ExpertStore& store() { return top_ ? *top_ : resident_; }
   // Empty when every expert stays mapped.
@@ -40,6 +43,7 @@ class ExpertTiers {
   std::unique_ptr<HostExpertStore> host_;
   std::unique_ptr<DeviceExpertStore> device_;
   ExpertStore* top_ = nullptr;  // the store the model uses; null: the mapped one
+  const DeviceExpertSlots* slots_ = nullptr;
 
   std::mutex snapshotMutex_;
   std::shared_ptr<const ExpertResidency> snapshot_;

@@ -28,7 +28,16 @@ DeviceExpertSlots::DeviceExpertSlots(const CudaOps& ops, const ModelWeights& wei
 }
 
 std::size_t DeviceExpertSlots::residentCount() const {
+  std::lock_guard lock(residencyMutex_);
   return std::size_t(std::count_if(landed_.begin(), landed_.end(), [](auto l) { return l != 0; }));
+}
+
+std::vector<std::uint8_t> DeviceExpertSlots::onDevice() const {
+  std::vector<std::uint8_t> out(slotOf_.size(), 0);
+  std::lock_guard lock(residencyMutex_);
+  for (std::size_t s = 0; s < owner_.size(); ++s)
+    if (owner_[s] >= 0 && landed_[s]) out[std::size_t(owner_[s])] = 1;
+  return out;
 }
 
 const DeviceExpert* DeviceExpertSlots::find(std::size_t layer, std::size_t expert) {
@@ -51,17 +60,17 @@ void DeviceExpertSlots::request(std::size_t layer, std::size_t expert) {
 }
 
 void DeviceExpertSlots::land() {
-  if (copiesInFlight_) {
-    ops_.synchronize(&copies_);
-    copiesInFlight_ = false;
-  }
+  // Copies still moving stay unusable (their experts compute on the CPU) rather than stall.
+  if (copiesInFlight_ && !ops_.finished(copies_)) return;
+  copiesInFlight_ = false;
+  std::lock_guard lock(residencyMutex_);
   for (std::size_t s = 0; s < owner_.size(); ++s) landed_[s] = owner_[s] >= 0;
 }
 
 void DeviceExpertSlots::promote(ExpertStore& below) {
-  if (copiesInFlight_) land();  // staging is about to be reused
   for (double& u : uses_) u *= kDecayPerPass;
-  if (owner_.empty()) {
+  land();
+  if (owner_.empty() || copiesInFlight_) {  // staging is still being read: promote next time
     requests_.clear();
     return;
   }
@@ -85,10 +94,13 @@ void DeviceExpertSlots::promote(ExpertStore& below) {
       }
     }
     if (owner_[victim] >= 0 && lowest >= uses_[std::size_t(key)]) break;  // the rest are colder
-    if (owner_[victim] >= 0) slotOf_[std::size_t(owner_[victim])] = -1;
-    owner_[victim] = key;
-    slotOf_[std::size_t(key)] = std::int64_t(victim);
-    landed_[victim] = 0;
+    {
+      std::lock_guard lock(residencyMutex_);
+      if (owner_[victim] >= 0) slotOf_[std::size_t(owner_[victim])] = -1;
+      owner_[victim] = key;
+      slotOf_[std::size_t(key)] = std::int64_t(victim);
+      landed_[victim] = 0;
+    }
     std::uint8_t* stage = staging_.as<std::uint8_t>() + staged * slotBytes_;
     std::uint8_t* device = memory_.as<std::uint8_t>() + victim * slotBytes_;
     const std::size_t layer = std::size_t(key) / experts_, expert = std::size_t(key) % experts_;

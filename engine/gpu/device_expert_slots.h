@@ -10,8 +10,10 @@
 #include "engine/gpu/device_weights.h"
 #include "engine/model/model_weights.h"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <vector>
 
 namespace flint::engine {
@@ -30,17 +32,22 @@ class DeviceExpertSlots {
   const DeviceExpert* find(std::size_t layer, std::size_t expert);
   // Asks for expert (layer, e) to move up after this pass.
   void request(std::size_t layer, std::size_t expert);
-  // Before a forward pass: the copies promote() started become usable (waits for them).
+  // Before a forward pass: the copies promote() started become usable once they have all
+  // finished; it never waits for them.
   void land();
-  // After a forward pass, with the compute stream idle: the requested experts used more than
-  // a slot's owner are read from `below`, packed into pinned staging and copied up on the
-  // copy stream, behind whatever the host does next.
+  // After a forward pass, with the compute stream idle and no copy in flight: the requested
+  // experts used more than a slot's owner are read from `below`, packed into pinned staging and
+  // copied up on the copy stream, overlapping whatever comes next. A slot's old owner leaves
+  // before its copy starts, so no pass reads a slot while it is overwritten.
   void promote(ExpertStore& below);
 
-  std::size_t hits() const { return hits_; }
-  std::size_t misses() const { return misses_; }
-  std::size_t promotions() const { return promotions_; }
+  // Figures and residency for the statistics; safe from any thread.
+  std::size_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  std::size_t misses() const { return misses_.load(std::memory_order_relaxed); }
+  std::size_t promotions() const { return promotions_.load(std::memory_order_relaxed); }
   std::size_t residentCount() const;
+  // [layer * experts + expert]: 1 where the expert is in a landed slot.
+  std::vector<std::uint8_t> onDevice() const;
 
  private:
   static constexpr std::size_t kStagingSlots = 4;  // promotions in flight per pass
@@ -57,7 +64,8 @@ class DeviceExpertSlots {
   std::vector<DeviceExpert> views_;     // slot -> views
   std::vector<double> uses_;            // layer * experts + e -> decayed use count
   std::vector<std::int64_t> requests_;  // keys
-  std::size_t hits_ = 0, misses_ = 0, promotions_ = 0;
+  std::atomic<std::size_t> hits_{0}, misses_{0}, promotions_{0};
+  mutable std::mutex residencyMutex_;  // owner_ and landed_ against onDevice()
   bool copiesInFlight_ = false;
 };
 

@@ -35,6 +35,8 @@ typedef int (*FlintCudaCopyAsyncFn)(FlintCudaContext* ctx, void* dst, const void
 typedef int (*FlintCudaMemsetFn)(FlintCudaContext* ctx, void* dst, int value, FlintCudaSize bytes);
 typedef int (*FlintCudaStreamCreateFn)(FlintCudaContext* ctx, FlintCudaStream** out);
 typedef int (*FlintCudaStreamFn)(FlintCudaContext* ctx, FlintCudaStream* stream);
+// *done = 1 when everything queued on `stream` has finished, else 0; never waits.
+typedef int (*FlintCudaStreamQueryFn)(FlintCudaContext* ctx, FlintCudaStream* stream, int* done);
 
 // ---- linear: y[t, r] = sum_c W[r, c] x[t, c] ----------------------------------------------
 
@@ -246,7 +248,8 @@ typedef int (*FlintCudaAttentionIndicesFn)(FlintCudaContext* ctx,
 // flint_cuda_malloc, flint_cuda_free, flint_cuda_host_alloc, flint_cuda_host_free,
 // flint_cuda_copy_to_device, flint_cuda_copy_to_host (FlintCudaCopyFn),
 // flint_cuda_copy_to_device_async, flint_cuda_copy_to_host_async (FlintCudaCopyAsyncFn),
-// flint_cuda_memset, flint_cuda_stream_create,
+// flint_cuda_memset, flint_cuda_stream_create (a stream that does not wait for the default
+// stream), flint_cuda_stream_query,
 // flint_cuda_stream_synchronize, flint_cuda_stream_destroy (FlintCudaStreamFn),
 // flint_cuda_linear, flint_cuda_linear_gemm, flint_cuda_rms_norm, flint_cuda_rotate_pairs,
 // flint_cuda_softmax_rows, flint_cuda_round_to_bf16,

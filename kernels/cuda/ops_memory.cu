@@ -189,9 +189,22 @@ FLINT_CUDA_EXPORT int flint_cuda_stream_create(FlintCudaContext* ctx, FlintCudaS
   *out = nullptr;
   if (const int s = useDevice(ctx)) return s;
   cudaStream_t stream = nullptr;
-  const cudaError_t err = cudaStreamCreate(&stream);
+  // Non-blocking: a copy stream's transfers overlap the compute on the default stream.
+  const cudaError_t err = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking);
   if (err != cudaSuccess) return failCuda("CUDA could not create a stream", err);
   *out = reinterpret_cast<FlintCudaStream*>(stream);
+  return FLINT_CUDA_OK;
+}
+
+FLINT_CUDA_EXPORT int flint_cuda_stream_query(FlintCudaContext* ctx, FlintCudaStream* stream,
+                                              int* done) {
+  if (!done) return fail("flint_cuda_stream_query was called without a place for the answer.");
+  *done = 0;
+  if (const int s = useDevice(ctx)) return s;
+  const cudaError_t err = cudaStreamQuery(rawStream(stream));
+  if (err == cudaErrorNotReady) return FLINT_CUDA_OK;
+  if (err != cudaSuccess) return failCuda("An op queued on a CUDA stream failed", err);
+  *done = 1;
   return FLINT_CUDA_OK;
 }
 

@@ -316,6 +316,13 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_stream_synchronize(FlintCudaContext* ctx,
   return needContext(ctx, stream);
 }
 
+FLINT_HOST_OPS_EXPORT int flint_cuda_stream_query(FlintCudaContext* ctx, FlintCudaStream* stream,
+                                                  int* done) {
+  if (!done) return fail("flint_cuda_stream_query was called without a place for the answer.");
+  *done = 1;
+  return needContext(ctx, stream);
+}
+
 FLINT_HOST_OPS_EXPORT int flint_cuda_stream_destroy(FlintCudaContext* ctx,
                                                     FlintCudaStream* stream) {
   if (!stream) return fail("flint_cuda_stream_destroy was given no stream.");

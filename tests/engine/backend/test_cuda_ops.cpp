@@ -89,6 +89,7 @@ TEST_F(CudaMemory, AsyncCopiesThroughPinnedMemoryOnAStream) {
   ops()->copyToDeviceAsync(device.data(), in.data(), in.bytes(), stream);
   ops()->copyToHostAsync(out.data(), device.data(), out.bytes(), stream);
   ops()->synchronize(&stream);
+  EXPECT_TRUE(ops()->finished(stream));
   EXPECT_EQ(std::memcmp(in.data(), out.data(), in.bytes()), 0);
 }
 

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -145,6 +146,21 @@ TEST_F(CudaBackbone, ExpertsOnTheCpuOrTheDeviceGiveTheSameLogits) {
       EXPECT_EQ(plan.deviceExperts, plan.routedExperts);
     EXPECT_TRUE(sameBits(expected, gpu->logits(ids, Numerics::Official, true)))
         << "device expert share " << fraction;
+    // The statistics say where the experts ran: slots fill from use when they start empty.
+    const ExpertStats stats = *gpu->expertStats();
+    const ExpertResidency residency = *gpu->expertResidency();
+    const auto resident = std::size_t(
+        std::count(residency.onDevice.begin(), residency.onDevice.end(), std::uint8_t(1)));
+    EXPECT_LE(resident, plan.deviceExperts);
+    if (plan.deviceExperts == 0) {
+      EXPECT_EQ(stats.deviceHits, 0u);
+      EXPECT_GT(stats.mappedUses, 0u);
+    } else {
+      EXPECT_GT(stats.devicePromotions, 0u);
+      EXPECT_GT(stats.deviceHits, 0u);
+      EXPECT_EQ(stats.bytesToDevice, stats.devicePromotions * plan.expertBytes);
+      EXPECT_GT(resident, 0u);
+    }
   }
 }
 
