@@ -181,7 +181,7 @@ class EngineImpl final : public Engine {
 SessionImpl::SessionImpl(EngineImpl& engine) : engine_(engine) {
   if (CudaTransformer* gpu = engine.gpu()) {
     gpuCache_ = std::make_unique<DeviceCache>(gpu->newCache());
-    verify_ = std::make_unique<CudaVerifyTarget>(*engine.cudaOps(), *gpu, *gpuCache_);
+    verify_ = std::make_unique<CudaVerifyTarget>(*gpu, *gpuCache_, *engine.cudaOps());
   } else {
     cache_ = engine.model().newCache();
     verify_ = std::make_unique<CpuVerifyTarget>(engine.model(), cache_);

@@ -28,30 +28,6 @@ void mixes(const HyperShape& s, const HyperConnectionWeights& w, const float* X,
   }
 }
 
-// Row softmax, then alternate column and row normalisation; the loop ends on a column step.
-void sinkhorn(float* c, std::size_t n, int iters, float eps) {
-  for (std::size_t j = 0; j < n; ++j) {
-    kernels::softmax(c + j * n, n);
-    for (std::size_t k = 0; k < n; ++k) c[j * n + k] += eps;
-  }
-  auto normalizeColumns = [&] {
-    for (std::size_t k = 0; k < n; ++k) {
-      float sum = 0;
-      for (std::size_t j = 0; j < n; ++j) sum += c[j * n + k];
-      for (std::size_t j = 0; j < n; ++j) c[j * n + k] /= sum + eps;
-    }
-  };
-  normalizeColumns();
-  for (int it = 1; it < iters; ++it) {
-    for (std::size_t j = 0; j < n; ++j) {
-      float sum = 0;
-      for (std::size_t k = 0; k < n; ++k) sum += c[j * n + k];
-      for (std::size_t k = 0; k < n; ++k) c[j * n + k] /= sum + eps;
-    }
-    normalizeColumns();
-  }
-}
-
 }  // namespace
 
 void hcPre(const HyperShape& s, const HyperConnectionWeights& w, const float* X, std::size_t tokens,
@@ -70,7 +46,7 @@ void hcPre(const HyperShape& s, const HyperConnectionWeights& w, const float* X,
     }
     float* c = comb + t * n * n;
     for (std::size_t k = 0; k < n * n; ++k) c[k] = m[2 * n + k] * w.scale[2] + w.base[2 * n + k];
-    sinkhorn(c, n, s.sinkhornIters, s.hcEps);
+    kernels::sinkhorn(c, n, s.sinkhornIters, s.hcEps);
     float* yt = y + t * s.hidden;
     const float* xt = X + t * n * s.hidden;
     for (std::size_t d = 0; d < s.hidden; ++d) {
@@ -83,21 +59,7 @@ void hcPre(const HyperShape& s, const HyperConnectionWeights& w, const float* X,
 
 void hcPost(const HyperShape& s, const float* f, const float* res, const float* post,
             const float* comb, std::size_t tokens, float* out) {
-  const std::size_t n = s.streams, d = s.hidden;
-  for (std::size_t t = 0; t < tokens; ++t) {
-    const float* c = comb + t * n * n;
-    for (std::size_t j = 0; j < n; ++j) {
-      float* o = out + (t * n + j) * d;
-      const float p = post[t * n + j];
-      for (std::size_t k = 0; k < d; ++k) o[k] = p * f[t * d + k];
-      // The sum runs over the FIRST index of comb: stream i feeds stream j with c[i][j].
-      for (std::size_t i = 0; i < n; ++i) {
-        const float cij = c[i * n + j];
-        const float* r = res + (t * n + i) * d;
-        for (std::size_t k = 0; k < d; ++k) o[k] += cij * r[k];
-      }
-    }
-  }
+  kernels::hyperConnectionPost(f, res, post, comb, tokens, s.streams, s.hidden, out);
 }
 
 void hcHead(const HyperShape& s, const HyperConnectionWeights& w, const float* X,

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace flint::engine {
@@ -27,10 +28,14 @@ class VerifyTarget {
   virtual std::size_t lastDistinctExperts() const = 0;
 };
 
-// The CPU Transformer over a host SessionCache.
-class CpuVerifyTarget final : public VerifyTarget {
+// A backbone over one cache, undone by a rollback of the cache's kind: Model::forward and
+// Rollback::save/keepFirst as Transformer and CacheRollback have them.
+template <typename Model, typename Cache, typename Rollback>
+class RollbackVerifyTarget final : public VerifyTarget {
  public:
-  CpuVerifyTarget(Transformer& model, SessionCache& cache) : model_(model), cache_(cache) {}
+  template <typename... RollbackArgs>
+  RollbackVerifyTarget(Model& model, Cache& cache, RollbackArgs&&... args)
+      : model_(model), cache_(cache), rollback_(std::forward<RollbackArgs>(args)...) {}
   std::int64_t length() const override { return cache_.length; }
   void verify(std::span<const std::int32_t> ids, Numerics numerics, std::vector<float>& logits,
               std::vector<float>& taps) override {
@@ -41,9 +46,12 @@ class CpuVerifyTarget final : public VerifyTarget {
   std::size_t lastDistinctExperts() const override { return model_.lastDistinctExperts(); }
 
  private:
-  Transformer& model_;
-  SessionCache& cache_;
-  CacheRollback rollback_;
+  Model& model_;
+  Cache& cache_;
+  Rollback rollback_;
 };
+
+// The CPU Transformer over a host SessionCache.
+using CpuVerifyTarget = RollbackVerifyTarget<Transformer, SessionCache, CacheRollback>;
 
 }  // namespace flint::engine

@@ -31,6 +31,46 @@ void softmax(float* x, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) x[i] /= sum;
 }
 
+void sinkhorn(float* c, std::size_t n, int iters, float eps) {
+  for (std::size_t j = 0; j < n; ++j) {
+    softmax(c + j * n, n);
+    for (std::size_t k = 0; k < n; ++k) c[j * n + k] += eps;
+  }
+  auto normalizeColumns = [&] {
+    for (std::size_t k = 0; k < n; ++k) {
+      float sum = 0;
+      for (std::size_t j = 0; j < n; ++j) sum += c[j * n + k];
+      for (std::size_t j = 0; j < n; ++j) c[j * n + k] /= sum + eps;
+    }
+  };
+  normalizeColumns();
+  for (int it = 1; it < iters; ++it) {
+    for (std::size_t j = 0; j < n; ++j) {
+      float sum = 0;
+      for (std::size_t k = 0; k < n; ++k) sum += c[j * n + k];
+      for (std::size_t k = 0; k < n; ++k) c[j * n + k] /= sum + eps;
+    }
+    normalizeColumns();
+  }
+}
+
+void hyperConnectionPost(const float* f, const float* res, const float* post, const float* comb,
+                         std::size_t tokens, std::size_t n, std::size_t d, float* out) {
+  for (std::size_t t = 0; t < tokens; ++t) {
+    const float* c = comb + t * n * n;
+    for (std::size_t j = 0; j < n; ++j) {
+      float* o = out + (t * n + j) * d;
+      const float p = post[t * n + j];
+      for (std::size_t k = 0; k < d; ++k) o[k] = p * f[t * d + k];
+      for (std::size_t i = 0; i < n; ++i) {
+        const float cij = c[i * n + j];
+        const float* r = res + (t * n + i) * d;
+        for (std::size_t k = 0; k < d; ++k) o[k] += cij * r[k];
+      }
+    }
+  }
+}
+
 float silu(float x) {
   return x / (1.0f + std::exp(-x));
 }

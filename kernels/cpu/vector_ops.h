@@ -17,6 +17,17 @@ void rotatePairs(float* x, const float* cos, const float* sin, std::size_t pairs
 // In-place softmax over n values.
 void softmax(float* x, std::size_t n);
 
+// Projects an n x n matrix (row-major) toward a doubly stochastic one, in place: a softmax of
+// each row plus eps, then alternating column and row normalisations (each dividing by sum +
+// eps), `iters` column steps in all, ending on a column step.
+void sinkhorn(float* c, std::size_t n, int iters, float eps);
+
+// The hyper-connection write-back over [tokens, streams, hidden]: out[t, j] = post[t, j] * f[t]
+// + sum_i comb[t, i, j] * res[t, i] (the sum over comb's FIRST index: stream i feeds stream j).
+// `out` may not alias `res`.
+void hyperConnectionPost(const float* f, const float* res, const float* post, const float* comb,
+                         std::size_t tokens, std::size_t streams, std::size_t hidden, float* out);
+
 float silu(float x);
 float softplus(float x);
 

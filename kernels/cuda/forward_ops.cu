@@ -1,6 +1,7 @@
 // The forward pass's small ops (ABI 3): the embedding lookup, e2m1 fake quantization, scaling,
 // residual adds, strided copies and row gathers and scatters. All but the copies are
 // elementwise and grid-stride; each output is the CPU's one operation, so equal bit for bit.
+#include "kernels/cuda/fake_quant.cuh"
 #include "kernels/cuda/ops_common.cuh"
 
 namespace flint::cuda {
@@ -21,47 +22,6 @@ __global__ void embedKernel(const unsigned short* embed, const int* ids, unsigne
     const unsigned long long t = i / (streams * hidden), d = i % hidden;
     const unsigned long long row = static_cast<unsigned long long>(ids[t]);
     out[i] = __uint_as_float(unsigned(embed[row * hidden + d]) << 16);
-  }
-}
-
-// kernels/cpu/vector_ops.cpp's roundMantissa and roundMinifloat for e2m1: 1 mantissa bit,
-// smallest normal 1, so below 1 the grid is 0, 0.5, 1.
-__device__ inline float roundMantissa1(float v) {
-  constexpr int kDrop = 23 - 1;
-  unsigned bits = __float_as_uint(v);
-  bits += (1u << (kDrop - 1)) - 1 + ((bits >> kDrop) & 1u);
-  return __uint_as_float(bits & ~((1u << kDrop) - 1));
-}
-
-__device__ inline float roundE2m1(float v) {
-  constexpr float kMinNormal = 1.0f;
-  const float a = fabsf(v);
-  const float r = a < kMinNormal ? __fsub_rn(roundMantissa1(__fadd_rn(a, kMinNormal)), kMinNormal)
-                                 : roundMantissa1(a);
-  return copysignf(r, v);
-}
-
-// One warp per quantization block, as fakeQuantE4m3Kernel: amax floored at 6 * 2^-126 (so the
-// scale stays a normal float), the scale 2^ceil(log2(amax / 6)), then clamp, round, scale back.
-__global__ void fakeQuantE2m1Kernel(float* x, unsigned long long rows, unsigned long long n,
-                                    unsigned long long block) {
-  constexpr float kQmax = 6.0f;
-  const unsigned long long blocksPerRow = (n + block - 1) / block;
-  const unsigned long long g = (blockIdx.x * 1ull * blockDim.x + threadIdx.x) / 32;
-  if (g >= rows * blocksPerRow) return;  // whole warps leave together
-  const unsigned lane = threadIdx.x % 32;
-  const unsigned long long begin = (g / blocksPerRow) * n + (g % blocksPerRow) * block;
-  const unsigned long long end = begin + min(block, n - (g % blocksPerRow) * block);
-  float amax = kQmax * 0x1p-126f;
-  for (unsigned long long i = begin + lane; i < end; i += 32) amax = fmaxf(amax, fabsf(x[i]));
-  amax = warpMax(amax);
-  int e = 0;
-  const float m = frexpf(amax / kQmax, &e);
-  const int exponent = m == 0.5f ? e - 1 : e;  // an exact power of two is its own scale
-  const float scale = ldexpf(1.0f, exponent), inverse = ldexpf(1.0f, -exponent);
-  for (unsigned long long i = begin + lane; i < end; i += 32) {
-    const float q = fminf(fmaxf(__fmul_rn(x[i], inverse), -kQmax), kQmax);
-    x[i] = __fmul_rn(roundE2m1(q), scale);
   }
 }
 
@@ -118,16 +78,7 @@ FLINT_CUDA_EXPORT int flint_cuda_embed(FlintCudaContext* ctx, const unsigned sho
 FLINT_CUDA_EXPORT int flint_cuda_fake_quant_e2m1(FlintCudaContext* ctx, float* x,
                                                  FlintCudaSize rows, FlintCudaSize n,
                                                  FlintCudaSize block, FlintCudaStream* stream) {
-  if (const int s = useDevice(ctx)) return s;
-  if (rows == 0 || n == 0) return FLINT_CUDA_OK;
-  if (!x) return fail("The CUDA op fakeQuantE2m1 was called with a null pointer.");
-  if (block == 0) return fail("The CUDA op fakeQuantE2m1 was given a block of 0 values.");
-  const unsigned long long warps = rows * ((n + block - 1) / block);
-  const unsigned long long blocks = (warps * 32 + kThreads - 1) / kThreads;
-  if (blocks >= (1ull << 31))
-    return fail("The CUDA op fakeQuantE2m1 was given more blocks than fit in one launch.");
-  fakeQuantE2m1Kernel<<<unsigned(blocks), kThreads, 0, rawStream(stream)>>>(x, rows, n, block);
-  return checkLaunch("fakeQuantE2m1");
+  return launchFakeQuant<E2m1Format>(ctx, x, rows, n, block, stream);
 }
 
 FLINT_CUDA_EXPORT int flint_cuda_scale(FlintCudaContext* ctx, float* x, FlintCudaSize n,

@@ -1,6 +1,7 @@
 // The small vector ops of kernels/cpu/vector_ops.h on the device, fp32, rows at a time. Where
 // the CPU's arithmetic is exact or elementwise, the same operations in the same order (and no
 // fused multiply-add) make the results bit for bit equal; reductions differ only in order.
+#include "kernels/cuda/fake_quant.cuh"
 #include "kernels/cuda/ops_common.cuh"
 
 namespace flint::cuda {
@@ -65,48 +66,6 @@ __global__ void roundToBf16Kernel(float* x, unsigned long long n) {
     unsigned bits = __float_as_uint(x[i]);
     if ((bits & 0x7f800000u) != 0x7f800000u) bits += 0x7fffu + ((bits >> 16) & 1u);
     x[i] = __uint_as_float(bits & 0xffff0000u);
-  }
-}
-
-// kernels/cpu/vector_ops.cpp's roundMantissa and roundMinifloat, for e4m3 (3 mantissa bits,
-// smallest normal 2^-6).
-__device__ inline float roundMantissa3(float v) {
-  constexpr int kDrop = 23 - 3;
-  unsigned bits = __float_as_uint(v);
-  bits += (1u << (kDrop - 1)) - 1 + ((bits >> kDrop) & 1u);
-  return __uint_as_float(bits & ~((1u << kDrop) - 1));
-}
-
-__device__ inline float roundE4m3(float v) {
-  constexpr float kMinNormal = 0x1p-6f;
-  const float a = fabsf(v);
-  const float r = a < kMinNormal ? __fsub_rn(roundMantissa3(__fadd_rn(a, kMinNormal)), kMinNormal)
-                                 : roundMantissa3(a);
-  return copysignf(r, v);
-}
-
-// One warp per quantization block: warp g of the grid owns block g % blocksPerRow of row
-// g / blocksPerRow. amax (floored at 1e-4), the power-of-two scale 2^ceil(log2(amax / 448)),
-// then each value clamped, rounded to e4m3 and scaled back.
-__global__ void fakeQuantE4m3Kernel(float* x, unsigned long long rows, unsigned long long n,
-                                    unsigned long long block) {
-  constexpr float kQmax = 448.0f;
-  const unsigned long long blocksPerRow = (n + block - 1) / block;
-  const unsigned long long g = (blockIdx.x * 1ull * blockDim.x + threadIdx.x) / 32;
-  if (g >= rows * blocksPerRow) return;  // whole warps leave together
-  const unsigned lane = threadIdx.x % 32;
-  const unsigned long long begin = (g / blocksPerRow) * n + (g % blocksPerRow) * block;
-  const unsigned long long end = begin + min(block, n - (g % blocksPerRow) * block);
-  float amax = 1e-4f;
-  for (unsigned long long i = begin + lane; i < end; i += 32) amax = fmaxf(amax, fabsf(x[i]));
-  amax = warpMax(amax);
-  int e = 0;
-  const float m = frexpf(amax / kQmax, &e);
-  const int exponent = m == 0.5f ? e - 1 : e;  // an exact power of two is its own scale
-  const float scale = ldexpf(1.0f, exponent), inverse = ldexpf(1.0f, -exponent);
-  for (unsigned long long i = begin + lane; i < end; i += 32) {
-    const float q = fminf(fmaxf(x[i] * inverse, -kQmax), kQmax);
-    x[i] = roundE4m3(q) * scale;
   }
 }
 
@@ -222,16 +181,7 @@ FLINT_CUDA_EXPORT int flint_cuda_round_to_bf16(FlintCudaContext* ctx, float* x, 
 FLINT_CUDA_EXPORT int flint_cuda_fake_quant_e4m3(FlintCudaContext* ctx, float* x,
                                                  FlintCudaSize rows, FlintCudaSize n,
                                                  FlintCudaSize block, FlintCudaStream* stream) {
-  if (const int s = useDevice(ctx)) return s;
-  if (rows == 0 || n == 0) return FLINT_CUDA_OK;
-  if (const int s = needPointers("fakeQuantE4m3", x)) return s;
-  if (block == 0) return fail("The CUDA op fakeQuantE4m3 was given a block of 0 values.");
-  const unsigned long long warps = rows * ((n + block - 1) / block);
-  const unsigned long long blocks = (warps * 32 + kThreads - 1) / kThreads;
-  if (blocks >= (1ull << 31))
-    return fail("The CUDA op fakeQuantE4m3 was given more blocks than fit in one launch.");
-  fakeQuantE4m3Kernel<<<unsigned(blocks), kThreads, 0, rawStream(stream)>>>(x, rows, n, block);
-  return checkLaunch("fakeQuantE4m3");
+  return launchFakeQuant<E4m3Format>(ctx, x, rows, n, block, stream);
 }
 
 FLINT_CUDA_EXPORT int flint_cuda_hadamard(FlintCudaContext* ctx, float* x, FlintCudaSize rows,

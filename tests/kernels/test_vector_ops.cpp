@@ -57,6 +57,28 @@ TEST(RoundToBf16, TiesToEven) {
   EXPECT_TRUE(std::isinf(x[4]));
 }
 
+TEST(Sinkhorn, ConvergesToADoublyStochasticMatrix) {
+  std::vector<float> c = {3.0f, -1.0f, 0.5f, 2.0f, 0.0f, -2.0f, 1.0f, 4.0f, -3.0f};
+  sinkhorn(c.data(), 3, 200, 1e-6f);
+  for (std::size_t i = 0; i < 3; ++i) {
+    float row = 0, column = 0;
+    for (std::size_t j = 0; j < 3; ++j) {
+      EXPECT_GT(c[i * 3 + j], 0.0f);
+      row += c[i * 3 + j];
+      column += c[j * 3 + i];
+    }
+    EXPECT_NEAR(column, 1.0f, 1e-5f);  // the last step normalises columns
+    EXPECT_NEAR(row, 1.0f, 1e-4f);
+  }
+  // One iteration is a row softmax and one column step: columns sum to one, rows need not.
+  std::vector<float> once = {3.0f, -1.0f, 2.0f, 0.0f};
+  sinkhorn(once.data(), 2, 1, 0.0f);
+  const float e3 = std::exp(3.0f), em1 = std::exp(-1.0f), e2 = std::exp(2.0f), e0 = 1.0f;
+  const float a = e3 / (e3 + em1), b = em1 / (e3 + em1), c2 = e2 / (e2 + e0), d = e0 / (e2 + e0);
+  EXPECT_NEAR(once[0], a / (a + c2), 1e-6f);
+  EXPECT_NEAR(once[1], b / (b + d), 1e-6f);
+}
+
 TEST(VectorOps, HadamardIsOrthonormalAndSelfInverse) {
   std::vector<float> x = {1, 2, 3, 4, 5, 6, 7, 8}, y = x;
   hadamardNormalized(y.data(), y.size());

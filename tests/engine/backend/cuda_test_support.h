@@ -1,10 +1,14 @@
 #pragma once
 // What the CUDA op tests share: one CudaOps for the whole run (every test skips, saying why,
-// when no device is usable), seeded random inputs, and host <-> device helpers.
+// when no device is usable), seeded random inputs, host <-> device helpers, and the bit for bit
+// comparison.
 #include "engine/backend/cuda_ops.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -81,6 +85,32 @@ inline std::vector<float> uniform(std::size_t n, float lo, float hi, std::mt1993
   std::vector<float> v(n);
   for (float& x : v) x = d(rng);
   return v;
+}
+
+// rows * n inputs for a fake quantization in blocks of `block`: values of many magnitudes,
+// spread differently from block to block so the blocks' scales differ.
+inline std::vector<float> fakeQuantInput(std::size_t rows, std::size_t n, std::size_t block,
+                                         std::mt19937& rng) {
+  std::uniform_real_distribution<float> mantissa(-1.0f, 1.0f);
+  std::uniform_int_distribution<int> exponent(-30, 12);
+  std::vector<float> x(rows * n);
+  for (std::size_t i = 0; i < x.size(); ++i)
+    x[i] = std::ldexp(mantissa(rng), exponent(rng) / int((i / block) % 3 + 1));
+  std::fill_n(x.begin(), block, 0.0f);  // an all-zero block: the amax floor decides
+  return x;
+}
+
+// Bit for bit (so NaN payloads and signed zeros count too), reporting the first few misses.
+inline void expectBitwise(const std::vector<float>& got, const std::vector<float>& want,
+                          const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  int misses = 0;
+  for (std::size_t i = 0; i < got.size() && misses < 5; ++i)
+    if (std::bit_cast<std::uint32_t>(got[i]) != std::bit_cast<std::uint32_t>(want[i])) {
+      ADD_FAILURE() << what << ": element " << i << " is " << got[i] << ", the CPU gives "
+                    << want[i];
+      ++misses;
+    }
 }
 
 }  // namespace flint::engine::testing_cuda

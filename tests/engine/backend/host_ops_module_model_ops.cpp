@@ -18,31 +18,6 @@ namespace {
 constexpr unsigned long long kFloat = sizeof(float), kInt = sizeof(int);
 constexpr unsigned long long kMaxStreams = 16, kMaxKeys = 12288;
 
-// hyper_connections.cpp's sinkhorn: row softmax, then alternate column and row normalisation,
-// ending on a column step.
-void sinkhorn(float* c, std::size_t n, int iters, float eps) {
-  for (std::size_t j = 0; j < n; ++j) {
-    kernels::softmax(c + j * n, n);
-    for (std::size_t k = 0; k < n; ++k) c[j * n + k] += eps;
-  }
-  auto normalizeColumns = [&] {
-    for (std::size_t k = 0; k < n; ++k) {
-      float sum = 0;
-      for (std::size_t j = 0; j < n; ++j) sum += c[j * n + k];
-      for (std::size_t j = 0; j < n; ++j) c[j * n + k] /= sum + eps;
-    }
-  };
-  normalizeColumns();
-  for (int it = 1; it < iters; ++it) {
-    for (std::size_t j = 0; j < n; ++j) {
-      float sum = 0;
-      for (std::size_t k = 0; k < n; ++k) sum += c[j * n + k];
-      for (std::size_t k = 0; k < n; ++k) c[j * n + k] /= sum + eps;
-    }
-    normalizeColumns();
-  }
-}
-
 // compressor.cpp pushCompressorToken's pooling of the window that `pos` completes into `out`
 // (width floats), reading the rings; no norm, rounding or rotation.
 void poolWindow(const FlintCudaCompressor& c, long long pos, float* out) {
@@ -119,7 +94,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_hc_pre(FlintCudaContext* ctx, const FlintCu
       post[t * n + i] = 2.0f * kernels::sigmoid(m[n + i] * scale[1] + base[n + i]);
     float* c = comb + t * n * n;
     for (std::size_t k = 0; k < n * n; ++k) c[k] = m[2 * n + k] * scale[2] + base[2 * n + k];
-    sinkhorn(c, n, s->sinkhornIters, s->hcEps);
+    kernels::sinkhorn(c, n, s->sinkhornIters, s->hcEps);
   }
   return FLINT_CUDA_OK;
 }
@@ -161,19 +136,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_hc_post(FlintCudaContext* ctx, const float*
   if (const int s = needMemory(op, "out", out, all * kFloat)) return s;
   if (out < res + all && res < out + all)
     return fail("The CUDA mHC post op was given an output that overlaps its residual.");
-  for (std::size_t t = 0; t < tokens; ++t) {
-    const float* c = comb + t * n * n;
-    for (std::size_t j = 0; j < n; ++j) {
-      float* o = out + (t * n + j) * d;
-      const float p = post[t * n + j];
-      for (std::size_t k = 0; k < d; ++k) o[k] = p * f[t * d + k];
-      for (std::size_t i = 0; i < n; ++i) {
-        const float cij = c[i * n + j];
-        const float* r = res + (t * n + i) * d;
-        for (std::size_t k = 0; k < d; ++k) o[k] += cij * r[k];
-      }
-    }
-  }
+  kernels::hyperConnectionPost(f, res, post, comb, tokens, n, d, out);
   return FLINT_CUDA_OK;
 }
 

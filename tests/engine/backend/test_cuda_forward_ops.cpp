@@ -18,19 +18,6 @@ namespace {
 
 using CudaForwardOps = CudaOpsTest;
 
-// Bit for bit, reporting the first few misses.
-void expectBitwise(const std::vector<float>& got, const std::vector<float>& want,
-                   const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  int misses = 0;
-  for (std::size_t i = 0; i < got.size() && misses < 5; ++i)
-    if (std::bit_cast<std::uint32_t>(got[i]) != std::bit_cast<std::uint32_t>(want[i])) {
-      ADD_FAILURE() << what << ": element " << i << " is " << got[i] << ", the CPU gives "
-                    << want[i];
-      ++misses;
-    }
-}
-
 TEST_F(CudaForwardOps, EmbedWidensBf16RowsIntoEveryStream) {
   std::mt19937 rng(31);
   const std::size_t vocab = 50;
@@ -59,14 +46,10 @@ TEST_F(CudaForwardOps, EmbedWidensBf16RowsIntoEveryStream) {
 TEST_F(CudaForwardOps, FakeQuantE2m1IsBitExact) {
   std::mt19937 rng(32);
   std::uniform_real_distribution<float> mantissa(-1.0f, 1.0f);
-  std::uniform_int_distribution<int> exponent(-30, 12);
   // The indexer's 128-value heads in blocks of 32, an odd row with a partial last block.
   for (auto [n, block] : {std::pair<std::size_t, std::size_t>{128, 32}, {1000, 32}, {7, 4}}) {
     const std::size_t rows = 7;
-    std::vector<float> x(rows * n);
-    for (std::size_t i = 0; i < x.size(); ++i)
-      x[i] = std::ldexp(mantissa(rng), exponent(rng) / ((i / block) % 3 + 1));
-    std::fill_n(x.begin(), block, 0.0f);  // an all-zero block: the amax floor decides
+    std::vector<float> x = fakeQuantInput(rows, n, block, rng);
     for (std::size_t i = block; i < 2 * block; ++i) x[i] = std::ldexp(mantissa(rng), -140);
     // A block of the e2m1 grid's halfway points at scale 1 (its amax is 6): ties to even.
     const float ties[] = {6.0f, 0.25f, 0.75f, 1.25f, -1.75f, 2.5f, -3.5f, 5.0f};

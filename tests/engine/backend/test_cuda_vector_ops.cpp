@@ -29,19 +29,6 @@ void expectNear(const std::vector<float>& got, const std::vector<float>& want, f
     }
 }
 
-// Bit for bit (so NaN payloads and signed zeros count too).
-void expectBitwise(const std::vector<float>& got, const std::vector<float>& want,
-                   const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  int misses = 0;
-  for (std::size_t i = 0; i < got.size() && misses < 5; ++i)
-    if (std::bit_cast<std::uint32_t>(got[i]) != std::bit_cast<std::uint32_t>(want[i])) {
-      ADD_FAILURE() << what << ": element " << i << " is " << got[i] << ", the CPU gives "
-                    << want[i];
-      ++misses;
-    }
-}
-
 TEST_F(CudaVectorOps, RmsNormMatchesCpu) {
   std::mt19937 rng(1);
   // hidden 7168, hc_pre's flattened 4 x 7168, a head of 128, odd lengths.
@@ -148,15 +135,10 @@ TEST_F(CudaVectorOps, RoundToBf16IsBitExact) {
 
 TEST_F(CudaVectorOps, FakeQuantE4m3IsBitExact) {
   std::mt19937 rng(5);
-  std::uniform_real_distribution<float> mantissa(-1.0f, 1.0f);
-  std::uniform_int_distribution<int> exponent(-30, 12);
   // Linear inputs (1x128 blocks over 7168 and an odd 1000), the KV cache's 64-value blocks.
   for (auto [n, block] : {std::pair<std::size_t, std::size_t>{7168, 128}, {1000, 128}, {448, 64}}) {
     const std::size_t rows = 7;
-    std::vector<float> x(rows * n);
-    for (std::size_t i = 0; i < x.size(); ++i)
-      x[i] = std::ldexp(mantissa(rng), exponent(rng) / ((i / block) % 3 + 1));
-    std::fill_n(x.begin(), block, 0.0f);  // an all-zero block: the amax floor decides
+    const std::vector<float> x = fakeQuantInput(rows, n, block, rng);
     std::vector<float> want = x;
     for (std::size_t r = 0; r < rows; ++r) kernels::fakeQuantE4m3(want.data() + r * n, n, block);
     const DeviceBuffer dx = upload(x);

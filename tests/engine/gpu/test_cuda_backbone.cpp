@@ -5,7 +5,7 @@
 // GPU, with bounds instead of equality, are tests/gpu/run.sh's.
 #include "engine/engine.h"
 #include "engine/model/model_error.h"
-#include "tests/engine/model/checkpoint_surgery.h"
+#include "tests/engine/gpu/backbone_test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +20,11 @@
 namespace flint::engine {
 namespace {
 
-using testing::generatedCheckpoint;
+using testing::backboneOptions;
+using Case = testing::BackboneCase;
+using testing::greedyReply;
+using testing::modelDir;
+using testing::randomIds;
 
 class ScopedEnv {
  public:
@@ -42,29 +46,6 @@ class ScopedEnv {
   std::string old_;
 };
 
-std::filesystem::path checkpoint(const std::string& name) {
-  if (name == "flint-tiny")
-    return std::filesystem::path(FLINT_SOURCE_DIR) / "resources/models/flint-tiny";
-  return generatedCheckpoint(name);
-}
-
-std::vector<TokenId> randomIds(std::size_t n, std::int64_t vocab, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<TokenId> pick(0, TokenId(vocab - 1));
-  std::vector<TokenId> ids(n);
-  for (TokenId& id : ids) id = pick(rng);
-  return ids;
-}
-
-LoadOptions options(ComputeDevice device, Numerics numerics) {
-  LoadOptions o;
-  o.device = device;
-  o.numerics = numerics;
-  o.threads = 2;
-  o.deviceContextTokens = 1024;
-  return o;
-}
-
 // Equal as bits, and where not, the first difference in words.
 ::testing::AssertionResult sameBits(const std::vector<float>& cpu, const std::vector<float>& gpu) {
   if (cpu.size() != gpu.size())
@@ -82,23 +63,14 @@ class CudaBackbone : public ::testing::Test {
   ScopedEnv module_{"FLINT_CUDA_MODULE", FLINT_TEST_HOST_OPS_MODULE};
 };
 
-struct Case {
-  std::string checkpoint;
-  Numerics numerics;
-};
-
-void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.checkpoint << (c.numerics == Numerics::Fp32 ? " fp32" : " official");
-}
-
 class CudaBackboneParity : public CudaBackbone, public ::testing::WithParamInterface<Case> {};
 
 // A prompt long enough to fill the window, emit HCA entries (ratio 128) and run in two passes
 // (256 tokens each at most), then token-by-token decoding.
 TEST_P(CudaBackboneParity, LogitsEqualTheCpuBitForBit) {
   const Case c = GetParam();
-  auto cpu = Engine::load(checkpoint(c.checkpoint), options(ComputeDevice::Cpu, c.numerics));
-  auto gpu = Engine::load(checkpoint(c.checkpoint), options(ComputeDevice::Cuda, c.numerics));
+  auto cpu = Engine::load(modelDir(c.checkpoint), backboneOptions(ComputeDevice::Cpu, c.numerics));
+  auto gpu = Engine::load(modelDir(c.checkpoint), backboneOptions(ComputeDevice::Cuda, c.numerics));
   ASSERT_TRUE(gpu->deviceMemoryPlan().has_value());
   EXPECT_NE(gpu->computeDescription().find("CUDA: Host emulation"), std::string::npos)
       << gpu->computeDescription();
@@ -129,14 +101,14 @@ INSTANTIATE_TEST_SUITE_P(Checkpoints, CudaBackboneParity,
 // However many experts the device holds, the CPU computes the others to the same bits; with a
 // partial budget the slots fill as the model runs.
 TEST_F(CudaBackbone, ExpertsOnTheCpuOrTheDeviceGiveTheSameLogits) {
-  auto cpu =
-      Engine::load(checkpoint("fixture-small"), options(ComputeDevice::Cpu, Numerics::Official));
+  auto cpu = Engine::load(modelDir("fixture-small"),
+                          backboneOptions(ComputeDevice::Cpu, Numerics::Official));
   const auto ids = randomIds(48, cpu->config().vocabSize, 3);
   const auto expected = cpu->logits(ids, Numerics::Official, true);
   for (double fraction : {1e-9, 0.3, 1.0}) {
-    LoadOptions o = options(ComputeDevice::Cuda, Numerics::Official);
+    LoadOptions o = backboneOptions(ComputeDevice::Cuda, Numerics::Official);
     o.deviceExpertFraction = fraction;
-    auto gpu = Engine::load(checkpoint("fixture-small"), o);
+    auto gpu = Engine::load(modelDir("fixture-small"), o);
     const DeviceMemoryPlan plan = *gpu->deviceMemoryPlan();
     if (fraction < 1e-6)
       EXPECT_EQ(plan.deviceExperts, 0u);
@@ -164,37 +136,19 @@ TEST_F(CudaBackbone, ExpertsOnTheCpuOrTheDeviceGiveTheSameLogits) {
   }
 }
 
-class CollectingSink final : public StreamSink {
- public:
-  void onThinking(std::string_view) override {}
-  void onAnswer(std::string_view) override {}
-  void onStats(const Stats&) override {}
-};
-
-GenerateResult generate(Engine& engine, std::size_t drafts) {
-  auto session = engine.newSession();
-  GenerateRequest request;
-  request.messages = {{ChatRole::kUser, "Count the letters in hello, please.", ""}};
-  request.maxTokens = 40;
-  request.maxDrafts = drafts;
-  request.adaptiveDrafts = false;
-  request.sampling.temperature = 0;
-  CollectingSink sink;
-  return session->generate(request, sink, nullptr);
-}
-
 // Greedy replies token for token, plain and speculative: the verify pass and its rollback run
 // on the device cache.
 TEST_F(CudaBackbone, GreedyRepliesMatchWithAndWithoutSpeculation) {
-  auto cpu =
-      Engine::load(checkpoint("small_dspark"), options(ComputeDevice::Cpu, Numerics::Official));
-  auto gpu =
-      Engine::load(checkpoint("small_dspark"), options(ComputeDevice::Cuda, Numerics::Official));
-  const GenerateResult plain = generate(*cpu, 0);
+  const std::string kQuestion = "Count the letters in hello, please.";
+  auto cpu = Engine::load(modelDir("small_dspark"),
+                          backboneOptions(ComputeDevice::Cpu, Numerics::Official));
+  auto gpu = Engine::load(modelDir("small_dspark"),
+                          backboneOptions(ComputeDevice::Cuda, Numerics::Official));
+  const GenerateResult plain = greedyReply(*cpu, kQuestion, 0, 40);
   ASSERT_FALSE(plain.tokens.empty());
-  EXPECT_EQ(generate(*gpu, 0).tokens, plain.tokens);
-  const GenerateResult cpuSpec = generate(*cpu, 4);
-  const GenerateResult gpuSpec = generate(*gpu, 4);
+  EXPECT_EQ(greedyReply(*gpu, kQuestion, 0, 40).tokens, plain.tokens);
+  const GenerateResult cpuSpec = greedyReply(*cpu, kQuestion, 4, 40);
+  const GenerateResult gpuSpec = greedyReply(*gpu, kQuestion, 4, 40);
   EXPECT_EQ(cpuSpec.tokens, plain.tokens);
   EXPECT_EQ(gpuSpec.tokens, plain.tokens);
   EXPECT_GT(gpuSpec.stats.spec.draftTokens, 0u);
@@ -203,10 +157,10 @@ TEST_F(CudaBackbone, GreedyRepliesMatchWithAndWithoutSpeculation) {
 
 // A session saved from the GPU's cache continues on the CPU exactly, and back.
 TEST_F(CudaBackbone, SessionsMoveBetweenTheGpuAndTheCpu) {
-  auto cpu =
-      Engine::load(checkpoint("fixture-small"), options(ComputeDevice::Cpu, Numerics::Official));
-  auto gpu =
-      Engine::load(checkpoint("fixture-small"), options(ComputeDevice::Cuda, Numerics::Official));
+  auto cpu = Engine::load(modelDir("fixture-small"),
+                          backboneOptions(ComputeDevice::Cpu, Numerics::Official));
+  auto gpu = Engine::load(modelDir("fixture-small"),
+                          backboneOptions(ComputeDevice::Cuda, Numerics::Official));
   const auto ids = randomIds(70, cpu->config().vocabSize, 11);
   const auto head = std::span(ids).first(60), tail = std::span(ids).subspan(60);
 
@@ -234,9 +188,9 @@ TEST_F(CudaBackbone, SessionsMoveBetweenTheGpuAndTheCpu) {
 }
 
 TEST_F(CudaBackbone, APromptBeyondTheGpuCacheIsRefusedBeforeAnyPass) {
-  LoadOptions o = options(ComputeDevice::Cuda, Numerics::Official);
+  LoadOptions o = backboneOptions(ComputeDevice::Cuda, Numerics::Official);
   o.deviceContextTokens = 64;
-  auto gpu = Engine::load(checkpoint("fixture-tiny"), o);
+  auto gpu = Engine::load(modelDir("fixture-tiny"), o);
   EXPECT_EQ(gpu->deviceMemoryPlan()->contextTokens, 64u);
   auto session = gpu->newSession();
   const auto ids = randomIds(100, gpu->config().vocabSize, 5);
@@ -253,12 +207,13 @@ class NoUsableGpu : public ::testing::Test {};
 
 TEST_F(NoUsableGpu, AutoStaysOnTheCpuAndCudaSaysWhy) {
   ScopedEnv module("FLINT_CUDA_MODULE", "/nonexistent/libflint_cuda.so");
-  auto engine =
-      Engine::load(checkpoint("fixture-tiny"), options(ComputeDevice::Auto, Numerics::Official));
+  auto engine = Engine::load(modelDir("fixture-tiny"),
+                             backboneOptions(ComputeDevice::Auto, Numerics::Official));
   EXPECT_EQ(engine->computeDescription().rfind("CPU (", 0), 0u) << engine->computeDescription();
   EXPECT_FALSE(engine->deviceMemoryPlan().has_value());
   try {
-    Engine::load(checkpoint("fixture-tiny"), options(ComputeDevice::Cuda, Numerics::Official));
+    Engine::load(modelDir("fixture-tiny"),
+                 backboneOptions(ComputeDevice::Cuda, Numerics::Official));
     FAIL() << "--device cuda loaded without a module";
   } catch (const ModelError& e) {
     EXPECT_NE(std::string(e.what()).find("cannot run on the GPU"), std::string::npos) << e.what();
@@ -269,13 +224,14 @@ TEST_F(NoUsableGpu, ADeviceTooSmallForTheWeightsIsRefusedWithThePlan) {
   ScopedEnv module("FLINT_CUDA_MODULE", FLINT_TEST_HOST_OPS_MODULE);
   ScopedEnv bytes("FLINT_HOST_OPS_DEVICE_BYTES", std::to_string(1u << 20));
   try {
-    Engine::load(checkpoint("fixture-small"), options(ComputeDevice::Cuda, Numerics::Official));
+    Engine::load(modelDir("fixture-small"),
+                 backboneOptions(ComputeDevice::Cuda, Numerics::Official));
     FAIL() << "the weights fit 1 MiB";
   } catch (const ModelError& e) {
     EXPECT_NE(std::string(e.what()).find("to spare"), std::string::npos) << e.what();
   }
-  auto engine =
-      Engine::load(checkpoint("fixture-small"), options(ComputeDevice::Auto, Numerics::Official));
+  auto engine = Engine::load(modelDir("fixture-small"),
+                             backboneOptions(ComputeDevice::Auto, Numerics::Official));
   EXPECT_EQ(engine->computeDescription().rfind("CPU (", 0), 0u);
 }
 

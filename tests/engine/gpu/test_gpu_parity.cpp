@@ -4,7 +4,7 @@
 // measured, for docs/BENCHMARKS.md.
 #include "engine/backend/cuda_module.h"
 #include "engine/engine.h"
-#include "tests/engine/model/checkpoint_surgery.h"
+#include "tests/engine/gpu/backbone_test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -18,6 +18,12 @@
 
 namespace flint::engine {
 namespace {
+
+using testing::backboneOptions;
+using Case = testing::BackboneCase;
+using testing::greedyReply;
+using testing::modelDir;
+using testing::randomIds;
 
 // fp32 numerics: the CPU and the GPU sum in different orders, ~1e-6 relative per product; the
 // golden test holds the CPU to 1e-5 of PyTorch, so 1e-4 leaves room for the longer sums of a
@@ -45,28 +51,6 @@ std::string usableGpu() {
 #else
   return "this build has no CUDA module";
 #endif
-}
-
-std::filesystem::path checkpoint(const std::string& name) {
-  if (name == "flint-tiny")
-    return std::filesystem::path(FLINT_SOURCE_DIR) / "resources/models/flint-tiny";
-  return testing::generatedCheckpoint(name);
-}
-
-LoadOptions options(ComputeDevice device, Numerics numerics) {
-  LoadOptions o;
-  o.device = device;
-  o.numerics = numerics;
-  o.deviceContextTokens = 1024;
-  return o;
-}
-
-std::vector<TokenId> randomIds(std::size_t n, std::int64_t vocab, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<TokenId> pick(0, TokenId(vocab - 1));
-  std::vector<TokenId> ids(n);
-  for (TokenId& id : ids) id = pick(rng);
-  return ids;
 }
 
 struct Agreement {
@@ -103,21 +87,12 @@ class GpuParity : public ::testing::Test {
   }
 };
 
-struct Case {
-  std::string checkpoint;
-  Numerics numerics;
-};
-
-void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.checkpoint << (c.numerics == Numerics::Fp32 ? " fp32" : " official");
-}
-
 class GpuLogits : public GpuParity, public ::testing::WithParamInterface<Case> {};
 
 TEST_P(GpuLogits, StayWithinTheStatedBoundsOfTheCpu) {
   const Case c = GetParam();
-  auto cpu = Engine::load(checkpoint(c.checkpoint), options(ComputeDevice::Cpu, c.numerics));
-  auto gpu = Engine::load(checkpoint(c.checkpoint), options(ComputeDevice::Cuda, c.numerics));
+  auto cpu = Engine::load(modelDir(c.checkpoint), backboneOptions(ComputeDevice::Cpu, c.numerics));
+  auto gpu = Engine::load(modelDir(c.checkpoint), backboneOptions(ComputeDevice::Cuda, c.numerics));
   const std::size_t vocab = std::size_t(cpu->config().vocabSize);
   const auto prompt = randomIds(300, cpu->config().vocabSize, 7);
   for (bool decode : {false, true}) {
@@ -144,31 +119,15 @@ INSTANTIATE_TEST_SUITE_P(Checkpoints, GpuLogits,
                                            Case{"flint-tiny", Numerics::Fp32},
                                            Case{"flint-tiny", Numerics::Official}));
 
-class QuietSink final : public StreamSink {
- public:
-  void onThinking(std::string_view) override {}
-  void onAnswer(std::string_view) override {}
-  void onStats(const Stats&) override {}
-};
-
-GenerateResult greedy(Engine& engine, std::size_t drafts) {
-  auto session = engine.newSession();
-  GenerateRequest request;
-  request.messages = {{ChatRole::kUser, "What is 47+38?", ""}};
-  request.maxTokens = 48;
-  request.maxDrafts = drafts;
-  request.adaptiveDrafts = false;
-  request.sampling.temperature = 0;
-  QuietSink sink;
-  return session->generate(request, sink, nullptr);
-}
-
 // flint-tiny is trained: its greedy choices are not near-ties, so fp32 kernels that differ in
 // the last bits must still pick the same tokens.
 TEST_F(GpuParity, FlintTinyGreedyTokensAreTheCpus) {
-  auto cpu = Engine::load(checkpoint("flint-tiny"), options(ComputeDevice::Cpu, Numerics::Fp32));
-  auto gpu = Engine::load(checkpoint("flint-tiny"), options(ComputeDevice::Cuda, Numerics::Fp32));
-  const GenerateResult want = greedy(*cpu, 0), got = greedy(*gpu, 0);
+  auto cpu =
+      Engine::load(modelDir("flint-tiny"), backboneOptions(ComputeDevice::Cpu, Numerics::Fp32));
+  auto gpu =
+      Engine::load(modelDir("flint-tiny"), backboneOptions(ComputeDevice::Cuda, Numerics::Fp32));
+  const GenerateResult want = greedyReply(*cpu, "What is 47+38?", 0, 48),
+                       got = greedyReply(*gpu, "What is 47+38?", 0, 48);
   ASSERT_FALSE(want.tokens.empty());
   EXPECT_EQ(got.tokens, want.tokens);
 }
@@ -177,8 +136,10 @@ TEST_F(GpuParity, FlintTinyGreedyTokensAreTheCpus) {
 // decoding gives, so speculation changes no greedy token.
 TEST_F(GpuParity, SpeculationIsLosslessOnTheGpu) {
   for (Numerics numerics : {Numerics::Fp32, Numerics::Official}) {
-    auto gpu = Engine::load(checkpoint("small_dspark"), options(ComputeDevice::Cuda, numerics));
-    const GenerateResult plain = greedy(*gpu, 0), spec = greedy(*gpu, 4);
+    auto gpu =
+        Engine::load(modelDir("small_dspark"), backboneOptions(ComputeDevice::Cuda, numerics));
+    const GenerateResult plain = greedyReply(*gpu, "What is 47+38?", 0, 48),
+                         spec = greedyReply(*gpu, "What is 47+38?", 4, 48);
     EXPECT_EQ(spec.tokens, plain.tokens);
     EXPECT_GT(spec.stats.spec.draftTokens, 0u);
     std::printf("speculation on the GPU (%s): %zu drafts, %zu accepted\n",
