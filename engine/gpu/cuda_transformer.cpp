@@ -37,17 +37,19 @@ struct CudaTransformer::Scratch {
   DeviceBuffer ids, X, res, y, sub, pre, post, comb, mix, xq;
   DeviceBuffer qr, q, o, nope, ck, cg, ik, ig, qi, iw, scores, picked, indices, counts;
   DeviceBuffer cos, sin, entryCos, entrySin, group, zg, z;
-  DeviceBuffer gateLogits, chosen, routeWeights, g, u, gathered, routed, routeRows, routeScales;
+  // routing: the router's [tokens, k] choices then their weights; routes: each used expert's
+  // token rows then their weights, experts in order. One copy each way per layer.
+  DeviceBuffer gateLogits, routing, g, u, gathered, routed, routes;
   DeviceBuffer logits;
   std::size_t maxKeys = 0, maxScores = 0;
   std::map<std::int64_t, std::size_t> tableOffset;  // ratio -> row offset in cos/sin
 
-  // Host side of the MoE hand-off.
-  std::vector<std::int32_t> chosenHost, rowsHost;
-  std::vector<float> weightsHost, scalesHost, xHost, gatheredHost, routedHost, tapX;
+  // Host side of the MoE hand-off, pinned so the copies run at the link's speed.
+  PinnedBuffer routingHost, routesHost, xHost, routedHost;
+  std::vector<float> gatheredHost, tapX;
   std::vector<std::size_t> offsets;
-  std::vector<std::int32_t> used, hostUsed;
-  std::vector<std::vector<std::pair<std::int32_t, float>>> routes;  // per expert
+  std::vector<std::int32_t> used, hostUsed, hostExperts;
+  std::vector<std::vector<std::pair<std::int32_t, float>>> byExpert;  // (token, weight)
   std::vector<float> cosHost, sinHost;
 };
 
@@ -124,16 +126,18 @@ CudaTransformer::CudaTransformer(const CudaOps& ops, const Transformer& model, E
   s.zg = floats(B * a.oLoraRank);
   s.z = floats(B * a.oGroups * a.oLoraRank);
   s.gateLogits = floats(B * m.experts);
-  s.chosen = floats(B * m.topK);
-  s.routeWeights = floats(B * m.topK);
+  s.routing = floats(2 * B * m.topK);
   s.g = floats(B * m.intermediate);
   s.u = floats(B * m.intermediate);
   s.gathered = floats(B * d);
   s.routed = floats(B * m.topK * d);
-  s.routeRows = floats(B * m.topK);
-  s.routeScales = floats(B * m.topK);
+  s.routes = floats(2 * B * m.topK);
+  s.routingHost = ops.allocatePinned(2 * B * m.topK * 4);
+  s.routesHost = ops.allocatePinned(2 * B * m.topK * 4);
+  s.xHost = ops.allocatePinned(B * d * 4);
+  s.routedHost = ops.allocatePinned(B * m.topK * d * 4);
   s.logits = floats(B * std::size_t(c.vocabSize));
-  s.routes.resize(m.experts);
+  s.byExpert.resize(m.experts);
 }
 
 CudaTransformer::~CudaTransformer() = default;
@@ -413,74 +417,88 @@ void CudaTransformer::moe(std::size_t l, std::size_t T) {
   routing.k = k;
   routing.normalize = m.normalize;
   routing.routedScale = m.routedScale;
-  routing.chosen = s.chosen.as<std::int32_t>();
-  routing.weights = s.routeWeights.as<float>();
+  routing.chosen = s.routing.as<std::int32_t>();
+  routing.weights = s.routing.as<float>() + T * k;
   ops_.route(routing);
   // The layer's one synchronization: the host needs the choice to place the experts.
-  s.chosenHost.resize(T * k);
-  s.weightsHost.resize(T * k);
-  ops_.copyToHost(s.chosenHost.data(), s.chosen.data(), T * k * 4);
-  ops_.copyToHost(s.weightsHost.data(), s.routeWeights.data(), T * k * 4);
+  ops_.copyToHost(s.routingHost.data(), s.routing.data(), 2 * T * k * 4);
+  const std::int32_t* chosen = s.routingHost.as<std::int32_t>();
+  const float* weights = s.routingHost.as<float>() + T * k;
 
-  for (auto& r : s.routes) r.clear();
+  for (auto& r : s.byExpert) r.clear();
   for (std::size_t t = 0; t < T; ++t)
     for (std::size_t j = 0; j < k; ++j)
-      s.routes[std::size_t(s.chosenHost[t * k + j])].push_back(
-          {std::int32_t(t), s.weightsHost[t * k + j]});
+      s.byExpert[std::size_t(chosen[t * k + j])].push_back({std::int32_t(t), weights[t * k + j]});
   s.used.clear();
   s.offsets.clear();
-  s.rowsHost.clear();
-  s.scalesHost.clear();
+  // Every chosen (token, expert) pair once: T * k rows, then their weights.
+  std::int32_t* rowsHost = s.routesHost.as<std::int32_t>();
+  float* scalesHost = s.routesHost.as<float>() + T * k;
+  std::size_t filled = 0;
   for (std::size_t e = 0; e < m.experts; ++e) {
-    if (s.routes[e].empty()) continue;
+    if (s.byExpert[e].empty()) continue;
     s.used.push_back(std::int32_t(e));
-    s.offsets.push_back(s.rowsHost.size());
-    for (const auto& [t, weight] : s.routes[e]) {
-      s.rowsHost.push_back(t);
-      s.scalesHost.push_back(weight);
+    s.offsets.push_back(filled);
+    for (const auto& [t, weight] : s.byExpert[e]) {
+      rowsHost[filled] = t;
+      scalesHost[filled++] = weight;
     }
   }
-  s.offsets.push_back(s.rowsHost.size());
+  s.offsets.push_back(filled);
   lastDistinctExperts_ += s.used.size();
-  ops_.copyToDevice(s.routeRows.data(), s.rowsHost.data(), s.rowsHost.size() * 4);
-  ops_.copyToDevice(s.routeScales.data(), s.scalesHost.data(), s.scalesHost.size() * 4);
+  ops_.copyToDevice(s.routes.data(), s.routesHost.data(), 2 * T * k * 4);
+  const float* scales = s.routes.as<float>() + T * k;
+  // Which experts the CPU computes; their input comes down now, while the GPU is idle, so the
+  // CPU's work below overlaps the GPU's instead of waiting for it.
+  s.hostUsed.clear();
+  s.hostExperts.clear();
+  for (std::size_t i = 0; i < s.used.size(); ++i)
+    if (!slots_.find(l, std::size_t(s.used[i]))) {
+      s.hostUsed.push_back(std::int32_t(i));
+      s.hostExperts.push_back(s.used[i]);
+      slots_.request(l, std::size_t(s.used[i]));
+    }
+  float* xHost = s.xHost.as<float>();
+  if (!s.hostUsed.empty()) {
+    below_.willUse(l, s.hostExperts);
+    ops_.copyToHost(xHost, x, T * d * 4);
+  }
 
   // The GPU's share, queued first: the shared expert, then the resident routed experts.
   expertFfn(w.shared, x, nullptr, T, out);
-  s.hostUsed.clear();
-  const std::int32_t* rows = s.routeRows.as<std::int32_t>();
-  for (std::size_t i = 0; i < s.used.size(); ++i) {
-    const std::size_t e = std::size_t(s.used[i]), begin = s.offsets[i],
-                      count = s.offsets[i + 1] - begin;
-    const DeviceExpert* resident = slots_.find(l, e);
-    if (!resident) {
-      s.hostUsed.push_back(std::int32_t(i));
-      slots_.request(l, e);
+  const std::int32_t* rows = s.routes.as<std::int32_t>();
+  for (std::size_t i = 0, h = 0; i < s.used.size(); ++i) {
+    if (h < s.hostUsed.size() && s.hostUsed[h] == std::int32_t(i)) {
+      ++h;
       continue;
     }
+    const std::size_t e = std::size_t(s.used[i]), begin = s.offsets[i],
+                      count = s.offsets[i + 1] - begin;
+    const DeviceExpert* resident = slots_.resident(l, e);
     ops_.gatherRows(x, rows + begin, count, d, s.gathered.as<float>());
-    expertFfn(*resident, s.gathered.as<float>(), s.routeScales.as<float>() + begin, count,
+    expertFfn(*resident, s.gathered.as<float>(), scales + begin, count,
               s.routed.as<float>() + begin * d);
   }
 
   // The CPU's share, while the GPU works: the experts that live in host memory.
   if (!s.hostUsed.empty()) {
-    std::vector<std::int32_t> experts;
-    for (std::int32_t i : s.hostUsed) experts.push_back(s.used[std::size_t(i)]);
-    below_.willUse(l, experts);
-    float* xHost = grow(s.xHost, T * d);
-    ops_.copyToHost(xHost, x, T * d * 4);
     const LinearContext ctx{numerics_, pool_};
     for (std::int32_t i : s.hostUsed) {
       const std::size_t e = std::size_t(s.used[std::size_t(i)]), begin = s.offsets[std::size_t(i)],
                         count = s.offsets[std::size_t(i) + 1] - begin;
       float* gathered = grow(s.gatheredHost, count * d);
       for (std::size_t r = 0; r < count; ++r)
-        std::copy_n(xHost + std::size_t(s.rowsHost[begin + r]) * d, d, gathered + r * d);
-      float* y = grow(s.routedHost, count * d);
-      hostMoe_.runExpert(ctx, m, below_.expertForBatch(l, e, count), gathered,
-                         s.scalesHost.data() + begin, count, y);
-      ops_.copyToDevice(s.routed.as<float>() + begin * d, y, count * d * 4);
+        std::copy_n(xHost + std::size_t(rowsHost[begin + r]) * d, d, gathered + r * d);
+      float* y = s.routedHost.as<float>() + begin * d;
+      hostMoe_.runExpert(ctx, m, below_.expertForBatch(l, e, count), gathered, scalesHost + begin,
+                         count, y);
+    }
+    // The join: the first copy waits for the GPU's share, the rest follow at once.
+    for (std::int32_t i : s.hostUsed) {
+      const std::size_t begin = s.offsets[std::size_t(i)],
+                        count = s.offsets[std::size_t(i) + 1] - begin;
+      ops_.copyToDevice(s.routed.as<float>() + begin * d, s.routedHost.as<float>() + begin * d,
+                        count * d * 4);
     }
   }
 

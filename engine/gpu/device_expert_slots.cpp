@@ -52,6 +52,11 @@ const DeviceExpert* DeviceExpertSlots::find(std::size_t layer, std::size_t exper
   return nullptr;
 }
 
+const DeviceExpert* DeviceExpertSlots::resident(std::size_t layer, std::size_t expert) const {
+  const std::int64_t slot = slotOf_[layer * experts_ + expert];
+  return slot >= 0 && landed_[std::size_t(slot)] ? &views_[std::size_t(slot)] : nullptr;
+}
+
 void DeviceExpertSlots::request(std::size_t layer, std::size_t expert) {
   if (owner_.empty()) return;
   const std::int64_t key = std::int64_t(layer * experts_ + expert);

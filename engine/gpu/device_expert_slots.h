@@ -30,6 +30,8 @@ class DeviceExpertSlots {
   // The expert's device views when it is resident and its copy has landed, else null. Counts a
   // use either way (what decides promotions).
   const DeviceExpert* find(std::size_t layer, std::size_t expert);
+  // The same without counting a use (for a second look in the same pass).
+  const DeviceExpert* resident(std::size_t layer, std::size_t expert) const;
   // Asks for expert (layer, e) to move up after this pass.
   void request(std::size_t layer, std::size_t expert);
   // Before a forward pass: the copies promote() started become usable once they have all
