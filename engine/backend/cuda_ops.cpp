@@ -53,6 +53,8 @@ struct CudaOps::Api {
   FlintCudaCompressFn compress = nullptr;
   FlintCudaIndexerScoresFn indexerScores = nullptr;
   FlintCudaAttentionIndicesFn attentionIndices = nullptr;
+  FlintCudaGroupedLinearFn groupedLinear = nullptr;
+  FlintCudaAddRowsByTokenFn addRowsByToken = nullptr;
 };
 
 namespace {
@@ -112,6 +114,8 @@ std::unique_ptr<CudaOps::Api> CudaOps::resolveApi(const CudaModule& m) {
   resolve(m, "flint_cuda_compress", a->compress);
   resolve(m, "flint_cuda_indexer_scores", a->indexerScores);
   resolve(m, "flint_cuda_attention_indices", a->attentionIndices);
+  resolve(m, "flint_cuda_grouped_linear", a->groupedLinear);
+  resolve(m, "flint_cuda_add_rows_by_token", a->addRowsByToken);
   return a;
 }
 
@@ -435,6 +439,22 @@ void CudaOps::indexerScores(const FlintCudaIndexerScores& scores, const CudaStre
 void CudaOps::attentionIndices(const FlintCudaAttentionIndices& indices,
                                const CudaStream* stream) const {
   check(api_->attentionIndices(context_, &indices, handleOf(stream)));
+}
+
+void CudaOps::groupedLinear(const FlintCudaLinearGroup* groups, std::size_t count,
+                            std::size_t rows, std::size_t cols, const float* x, float* y,
+                            const CudaStream* stream) const {
+  check(api_->groupedLinear(context_, groups, count, rows, cols, x, y, handleOf(stream)));
+}
+
+void CudaOps::addRowsByToken(float* dst, const std::int32_t* offsets, const std::int32_t* rows,
+                             std::size_t tokens, std::size_t width, const float* src,
+                             const CudaStream* stream) const {
+  check(api_->addRowsByToken(context_, dst, offsets, rows, tokens, width, src, handleOf(stream)));
+}
+
+FlintCudaWeight CudaOps::rawWeight(const DeviceWeight& w) {
+  return flint::engine::rawWeight(w);
 }
 
 }  // namespace flint::engine

@@ -216,6 +216,15 @@ class CudaOps {
                      const CudaStream* stream = nullptr) const;
   void attentionIndices(const FlintCudaAttentionIndices& indices,
                         const CudaStream* stream = nullptr) const;
+  // `groups` in device memory; see FlintCudaLinearGroup.
+  void groupedLinear(const FlintCudaLinearGroup* groups, std::size_t count, std::size_t rows,
+                     std::size_t cols, const float* x, float* y,
+                     const CudaStream* stream = nullptr) const;
+  void addRowsByToken(float* dst, const std::int32_t* offsets, const std::int32_t* rows,
+                      std::size_t tokens, std::size_t width, const float* src,
+                      const CudaStream* stream = nullptr) const;
+  // A device weight as the module's C struct (for arrays the device reads, as groupedLinear's).
+  static FlintCudaWeight rawWeight(const DeviceWeight& w);
 
  private:
   friend class CudaAllocation;

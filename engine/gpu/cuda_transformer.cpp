@@ -47,6 +47,7 @@ struct CudaTransformer::Scratch {
   // Host side of the MoE hand-off, pinned so the copies run at the link's speed.
   PinnedBuffer routingHost, routesHost, xHost, routedHost;
   std::vector<float> gatheredHost, tapX;
+  std::vector<std::int32_t> cursor;  // per token, the next free place in its list
   std::vector<std::size_t> offsets;
   std::vector<std::int32_t> used, hostUsed, hostExperts;
   std::vector<std::vector<std::pair<std::int32_t, float>>> byExpert;  // (token, weight)
@@ -89,7 +90,7 @@ CudaTransformer::CudaTransformer(const CudaOps& ops, const Transformer& model, E
   s.post = floats(B * n);
   s.comb = floats(B * n * n);
   s.mix = floats(B * (2 + n) * n);
-  s.xq = floats(B * maxCols);
+  s.xq = floats(B * m.topK * maxCols);  // a routed linear's input: one row per (token, expert)
   s.qr = floats(B * a.qLoraRank);
   s.q = floats(B * qWidth);
   s.o = floats(B * qWidth);
@@ -127,13 +128,18 @@ CudaTransformer::CudaTransformer(const CudaOps& ops, const Transformer& model, E
   s.z = floats(B * a.oGroups * a.oLoraRank);
   s.gateLogits = floats(B * m.experts);
   s.routing = floats(2 * B * m.topK);
-  s.g = floats(B * m.intermediate);
-  s.u = floats(B * m.intermediate);
-  s.gathered = floats(B * d);
+  s.g = floats(B * m.topK * m.intermediate);
+  s.u = floats(B * m.topK * m.intermediate);
+  s.gathered = floats(B * m.topK * d);
   s.routed = floats(B * m.topK * d);
-  s.routes = floats(2 * B * m.topK);
+  const std::size_t handOff = layOutHandOff(0, B, m.topK, m.experts).bytes;
+  s.routes = ops.allocate(handOff);
+  s.cursor.resize(B + 1);
+  expertsQuantized_ =
+      !model.weights().layers.empty() && !model.weights().layers.front().moe.experts.empty() &&
+      quantized(DeviceWeight{model.weights().layers.front().moe.experts.front().w1.format});
   s.routingHost = ops.allocatePinned(2 * B * m.topK * 4);
-  s.routesHost = ops.allocatePinned(2 * B * m.topK * 4);
+  s.routesHost = ops.allocatePinned(handOff);
   s.xHost = ops.allocatePinned(B * d * 4);
   s.routedHost = ops.allocatePinned(B * m.topK * d * 4);
   s.logits = floats(B * std::size_t(c.vocabSize));
@@ -176,6 +182,39 @@ void CudaTransformer::linear(const DeviceWeight& w, const float* x, std::size_t 
   }
   matmul(w, x, tokens, y);
   store(y, tokens * w.rows);
+}
+
+void CudaTransformer::groupedLinear(const FlintCudaLinearGroup* groups, std::size_t count,
+                                    std::size_t rows, std::size_t cols, const float* x,
+                                    std::size_t tokens, float* y) {
+  if (numerics_ == Numerics::Official && expertsQuantized_) {
+    float* xq = s_->xq.as<float>();
+    copy(xq, x, tokens * cols);
+    ops_.fakeQuantE4m3(xq, tokens, cols, 128);
+    x = xq;
+  }
+  ops_.groupedLinear(groups, count, rows, cols, x, y);
+  store(y, tokens * rows);
+}
+
+CudaTransformer::MoeHandOff CudaTransformer::layOutHandOff(std::uintptr_t base, std::size_t tokens,
+                                                           std::size_t k, std::size_t experts) {
+  const std::size_t pairs = tokens * k;
+  MoeHandOff h;
+  std::size_t at = 0;
+  auto take = [&](std::size_t bytes) {
+    const std::uintptr_t p = base + at;
+    at += (bytes + 63) / 64 * 64;
+    return p;
+  };
+  h.rows = reinterpret_cast<std::int32_t*>(take(pairs * 4));
+  h.scales = reinterpret_cast<float*>(take(pairs * 4));
+  h.tokenOffsets = reinterpret_cast<std::int32_t*>(take((tokens + 1) * 4));
+  h.tokenRows = reinterpret_cast<std::int32_t*>(take(pairs * 4));
+  h.groups =
+      reinterpret_cast<FlintCudaLinearGroup*>(take(3 * experts * sizeof(FlintCudaLinearGroup)));
+  h.bytes = at;
+  return h;
 }
 
 void CudaTransformer::fakeQuantE4m3Prefix(float* x, std::size_t rows, std::size_t stride,
@@ -402,7 +441,7 @@ void CudaTransformer::moe(std::size_t l, std::size_t T) {
   const MoeShape m = moeShape(model_.config());
   const DeviceMoe& w = weights_.layers[l].moe;
   Scratch& s = *s_;
-  const std::size_t d = m.hidden, k = m.topK;
+  const std::size_t d = m.hidden, k = m.topK, pairs = T * k;
   const float* x = s.y.as<float>();
   float* out = s.sub.as<float>();
 
@@ -418,66 +457,83 @@ void CudaTransformer::moe(std::size_t l, std::size_t T) {
   routing.normalize = m.normalize;
   routing.routedScale = m.routedScale;
   routing.chosen = s.routing.as<std::int32_t>();
-  routing.weights = s.routing.as<float>() + T * k;
+  routing.weights = s.routing.as<float>() + pairs;
   ops_.route(routing);
   // The layer's one synchronization: the host needs the choice to place the experts.
-  ops_.copyToHost(s.routingHost.data(), s.routing.data(), 2 * T * k * 4);
+  ops_.copyToHost(s.routingHost.data(), s.routing.data(), 2 * pairs * 4);
   const std::int32_t* chosen = s.routingHost.as<std::int32_t>();
-  const float* weights = s.routingHost.as<float>() + T * k;
+  const float* weights = s.routingHost.as<float>() + pairs;
 
+  // The hand-off, laid out in pinned memory for one copy up: every (token, expert) pair once,
+  // experts in order ("routes": its token row and weight); per token, its pairs in expert
+  // order (the order the CPU adds them in); the resident experts' three linears as groups.
+  MoeHandOff h =
+      layOutHandOff(reinterpret_cast<std::uintptr_t>(s.routesHost.data()), T, k, m.experts);
+  std::int32_t* cursor = s.cursor.data();
   for (auto& r : s.byExpert) r.clear();
   for (std::size_t t = 0; t < T; ++t)
     for (std::size_t j = 0; j < k; ++j)
       s.byExpert[std::size_t(chosen[t * k + j])].push_back({std::int32_t(t), weights[t * k + j]});
   s.used.clear();
   s.offsets.clear();
-  // Every chosen (token, expert) pair once: T * k rows, then their weights.
-  std::int32_t* rowsHost = s.routesHost.as<std::int32_t>();
-  float* scalesHost = s.routesHost.as<float>() + T * k;
-  std::size_t filled = 0;
+  s.hostUsed.clear();
+  s.hostExperts.clear();
+  std::size_t filled = 0, groups = 0;
   for (std::size_t e = 0; e < m.experts; ++e) {
     if (s.byExpert[e].empty()) continue;
-    s.used.push_back(std::int32_t(e));
-    s.offsets.push_back(filled);
+    const std::size_t begin = filled;
     for (const auto& [t, weight] : s.byExpert[e]) {
-      rowsHost[filled] = t;
-      scalesHost[filled++] = weight;
+      h.rows[filled] = t;
+      h.scales[filled++] = weight;
     }
+    if (const DeviceExpert* resident = slots_.find(l, e)) {
+      const FlintCudaLinearGroup base{{}, begin, filled - begin};
+      h.groups[groups] = h.groups[groups + m.experts] = h.groups[groups + 2 * m.experts] = base;
+      h.groups[groups].w = CudaOps::rawWeight(resident->w1);
+      h.groups[groups + m.experts].w = CudaOps::rawWeight(resident->w3);
+      h.groups[groups + 2 * m.experts].w = CudaOps::rawWeight(resident->w2);
+      ++groups;
+    } else {
+      s.hostUsed.push_back(std::int32_t(s.used.size()));
+      s.hostExperts.push_back(std::int32_t(e));
+      slots_.request(l, e);
+    }
+    s.used.push_back(std::int32_t(e));
+    s.offsets.push_back(begin);
   }
   s.offsets.push_back(filled);
   lastDistinctExperts_ += s.used.size();
-  ops_.copyToDevice(s.routes.data(), s.routesHost.data(), 2 * T * k * 4);
-  const float* scales = s.routes.as<float>() + T * k;
-  // Which experts the CPU computes; their input comes down now, while the GPU is idle, so the
-  // CPU's work below overlaps the GPU's instead of waiting for it.
-  s.hostUsed.clear();
-  s.hostExperts.clear();
-  for (std::size_t i = 0; i < s.used.size(); ++i)
-    if (!slots_.find(l, std::size_t(s.used[i]))) {
-      s.hostUsed.push_back(std::int32_t(i));
-      s.hostExperts.push_back(s.used[i]);
-      slots_.request(l, std::size_t(s.used[i]));
-    }
+  std::fill_n(h.tokenOffsets, T + 1, 0);
+  for (std::size_t j = 0; j < pairs; ++j) ++h.tokenOffsets[std::size_t(h.rows[j]) + 1];
+  for (std::size_t t = 0; t < T; ++t) h.tokenOffsets[t + 1] += h.tokenOffsets[t];
+  std::copy_n(h.tokenOffsets, T, cursor);
+  for (std::size_t j = 0; j < pairs; ++j) h.tokenRows[cursor[h.rows[j]]++] = std::int32_t(j);
+  ops_.copyToDevice(s.routes.data(), s.routesHost.data(), h.bytes);
+  const MoeHandOff dev =
+      layOutHandOff(reinterpret_cast<std::uintptr_t>(s.routes.data()), T, k, m.experts);
+
+  // The CPU's input comes down now, while the GPU is idle, so the CPU's work below overlaps
+  // the GPU's instead of waiting for it.
   float* xHost = s.xHost.as<float>();
   if (!s.hostUsed.empty()) {
     below_.willUse(l, s.hostExperts);
     ops_.copyToHost(xHost, x, T * d * 4);
   }
 
-  // The GPU's share, queued first: the shared expert, then the resident routed experts.
+  // The GPU's share, queued first: the shared expert, then every resident expert in one
+  // grouped launch per linear.
   expertFfn(w.shared, x, nullptr, T, out);
-  const std::int32_t* rows = s.routes.as<std::int32_t>();
-  for (std::size_t i = 0, h = 0; i < s.used.size(); ++i) {
-    if (h < s.hostUsed.size() && s.hostUsed[h] == std::int32_t(i)) {
-      ++h;
-      continue;
-    }
-    const std::size_t e = std::size_t(s.used[i]), begin = s.offsets[i],
-                      count = s.offsets[i + 1] - begin;
-    const DeviceExpert* resident = slots_.resident(l, e);
-    ops_.gatherRows(x, rows + begin, count, d, s.gathered.as<float>());
-    expertFfn(*resident, s.gathered.as<float>(), scales + begin, count,
-              s.routed.as<float>() + begin * d);
+  if (groups > 0) {
+    float* gathered = s.gathered.as<float>();
+    float* g = s.g.as<float>();
+    float* u = s.u.as<float>();
+    ops_.gatherRows(x, dev.rows, pairs, d, gathered);
+    groupedLinear(dev.groups, groups, m.intermediate, d, gathered, pairs, g);
+    groupedLinear(dev.groups + m.experts, groups, m.intermediate, d, gathered, pairs, u);
+    ops_.swiglu(g, u, dev.scales, pairs, m.intermediate, m.swigluLimit);
+    store(g, pairs * m.intermediate);
+    groupedLinear(dev.groups + 2 * m.experts, groups, d, m.intermediate, g, pairs,
+                  s.routed.as<float>());
   }
 
   // The CPU's share, while the GPU works: the experts that live in host memory.
@@ -488,10 +544,9 @@ void CudaTransformer::moe(std::size_t l, std::size_t T) {
                         count = s.offsets[std::size_t(i) + 1] - begin;
       float* gathered = grow(s.gatheredHost, count * d);
       for (std::size_t r = 0; r < count; ++r)
-        std::copy_n(xHost + std::size_t(rowsHost[begin + r]) * d, d, gathered + r * d);
-      float* y = s.routedHost.as<float>() + begin * d;
-      hostMoe_.runExpert(ctx, m, below_.expertForBatch(l, e, count), gathered, scalesHost + begin,
-                         count, y);
+        std::copy_n(xHost + std::size_t(h.rows[begin + r]) * d, d, gathered + r * d);
+      hostMoe_.runExpert(ctx, m, below_.expertForBatch(l, e, count), gathered, h.scales + begin,
+                         count, s.routedHost.as<float>() + begin * d);
     }
     // The join: the first copy waits for the GPU's share, the rest follow at once.
     for (std::int32_t i : s.hostUsed) {
@@ -502,11 +557,8 @@ void CudaTransformer::moe(std::size_t l, std::size_t T) {
     }
   }
 
-  // Every routed output joins the shared one in expert order, as the CPU adds them.
-  for (std::size_t i = 0; i < s.used.size(); ++i) {
-    const std::size_t begin = s.offsets[i], count = s.offsets[i + 1] - begin;
-    ops_.scatterAddRows(out, rows + begin, count, d, s.routed.as<float>() + begin * d);
-  }
+  // Every routed output joins the shared one, each token's in expert order, as the CPU adds.
+  ops_.addRowsByToken(out, dev.tokenOffsets, dev.tokenRows, T, d, s.routed.as<float>());
   store(out, T * d);
 }
 

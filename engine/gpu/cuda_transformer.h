@@ -66,6 +66,21 @@ class CudaTransformer {
   void moe(std::size_t layer, std::size_t tokens);
   void expertFfn(const DeviceExpert& e, const float* x, const float* tokenWeights,
                  std::size_t tokens, float* y);
+  // linear() for the resident routed experts at once: `tokens` rows of x, one group per expert.
+  void groupedLinear(const FlintCudaLinearGroup* groups, std::size_t count, std::size_t rows,
+                     std::size_t cols, const float* x, std::size_t tokens, float* y);
+
+  // The MoE hand-off of one pass (see moe()), at `base` in host or device memory.
+  struct MoeHandOff {
+    std::int32_t* rows;  // [tokens * k]: each (token, expert) pair's token, experts in order
+    float* scales;       // [tokens * k]: its routing weight
+    std::int32_t* tokenOffsets;    // [tokens + 1]: each token's pairs in tokenRows
+    std::int32_t* tokenRows;       // [tokens * k]: pair indices, each token's in expert order
+    FlintCudaLinearGroup* groups;  // [3 * experts]: w1, w3 and w2 of the resident experts
+    std::size_t bytes;
+  };
+  static MoeHandOff layOutHandOff(std::uintptr_t base, std::size_t tokens, std::size_t k,
+                                  std::size_t experts);
 
   // A linear as engine/model/linear.cpp runs it: FP8 input rounding before quantized weights
   // and bf16 output in official numerics.
@@ -92,6 +107,7 @@ class CudaTransformer {
   std::unique_ptr<Scratch> s_;
   Moe hostMoe_;  // computes the experts that are not on the device
   std::size_t lastDistinctExperts_ = 0;
+  bool expertsQuantized_ = false;  // routed experts in FP8/FP4: their inputs are FP8-rounded
 };
 
 }  // namespace flint::engine

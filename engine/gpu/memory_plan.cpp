@@ -27,15 +27,18 @@ std::size_t deviceCacheBytes(const ModelConfig& config, std::size_t contextToken
   return DeviceCache::bytes(config, contextTokens, batchTokens);
 }
 
-std::size_t deviceScratchBytes(const ModelConfig& c, std::size_t B) {
+std::size_t deviceScratchBytes(const ModelConfig& c, std::size_t context, std::size_t B) {
   // CudaTransformer::Scratch, rounded up: the residual streams and their copies, the widest
-  // projections, the indexer's scores, routed outputs and the logits of every row.
+  // projections, the routed experts' rows (one per token and expert), the indexer's score rows
+  // over the whole context, and the logits of every row.
   const std::size_t n = std::size_t(c.hcMult), d = std::size_t(c.hiddenSize);
   const std::size_t qWidth = std::size_t(c.numAttentionHeads * c.headDim);
   const std::size_t inter = std::size_t(c.moeIntermediateSize), k = std::size_t(c.numExpertsPerTok);
-  std::size_t floats = B * (3 * n * d + 4 * qWidth + 4 * d + 2 * inter + k * d +
+  const std::size_t widest = std::max({d, inter, qWidth, std::size_t(c.qLoraRank)});
+  std::size_t floats = B * (3 * n * d + 4 * qWidth + 4 * d + 2 * inter +
                             std::size_t(c.nRoutedExperts) + std::size_t(c.vocabSize));
-  floats += B * std::size_t(c.indexNHeads * c.indexHeadDim) * 2;
+  floats += B * k * (widest + 2 * inter + 2 * d);
+  floats += B * std::size_t(c.indexNHeads * c.indexHeadDim) * 2 + B * (context / 4);
   return floats * sizeof(float) + (64ull << 20);  // cuBLASLt workspace and small tables
 }
 
@@ -51,7 +54,7 @@ DeviceMemoryPlan planDeviceMemory(const ModelConfig& config, const ModelWeights&
   p.batchTokens = r.batchTokens ? r.batchTokens : kDefaultBatchTokens;
   p.weightBytes = deviceWeightBytes(weights);
   p.cacheBytes = deviceCacheBytes(config, p.contextTokens, p.batchTokens);
-  p.scratchBytes = deviceScratchBytes(config, p.batchTokens);
+  p.scratchBytes = deviceScratchBytes(config, p.contextTokens, p.batchTokens);
   const bool experts = !weights.layers.empty() && !weights.layers.front().moe.experts.empty();
   p.expertBytes = experts ? packedExpertBytes(weights.layers.front().moe.experts.front()) : 0;
   p.routedExperts = experts ? weights.layers.size() * weights.layers.front().moe.experts.size() : 0;

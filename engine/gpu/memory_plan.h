@@ -47,7 +47,8 @@ std::size_t deviceWeightBytes(const ModelWeights& weights);
 // Bytes of one session's device KV cache (see DeviceCache) and of one pass's activations.
 std::size_t deviceCacheBytes(const ModelConfig& config, std::size_t contextTokens,
                              std::size_t batchTokens);
-std::size_t deviceScratchBytes(const ModelConfig& config, std::size_t batchTokens);
+std::size_t deviceScratchBytes(const ModelConfig& config, std::size_t contextTokens,
+                               std::size_t batchTokens);
 
 DeviceMemoryPlan planDeviceMemory(const ModelConfig& config, const ModelWeights& weights,
                                   const DeviceMemoryRequest& request);

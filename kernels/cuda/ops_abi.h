@@ -243,6 +243,27 @@ typedef int (*FlintCudaAttentionIndicesFn)(FlintCudaContext* ctx,
                                            const FlintCudaAttentionIndices* indices,
                                            FlintCudaStream* stream);
 
+// Routed experts in one launch: group g multiplies its weight with `tokens` rows of x starting
+// at row firstRow, into the same rows of y: y[firstRow + t, :] = W_g x[firstRow + t, :]. Every
+// group's weight has `rows` rows and `cols` columns; `groups` is an array in device memory.
+// Each row is computed as flint_cuda_linear computes it, so a group's result does not depend on
+// the other groups.
+typedef struct FlintCudaLinearGroup {
+  FlintCudaWeight w;
+  FlintCudaSize firstRow;
+  FlintCudaSize tokens;
+} FlintCudaLinearGroup;
+typedef int (*FlintCudaGroupedLinearFn)(FlintCudaContext* ctx, const FlintCudaLinearGroup* groups,
+                                        FlintCudaSize count, FlintCudaSize rows,
+                                        FlintCudaSize cols, const float* x, float* y,
+                                        FlintCudaStream* stream);
+// dst[t, :] += src[rows[j], :] for j = offsets[t] .. offsets[t + 1] - 1, in that order, for each
+// t < tokens: each token's routed outputs added in a fixed order. offsets [tokens + 1].
+typedef int (*FlintCudaAddRowsByTokenFn)(FlintCudaContext* ctx, float* dst, const int* offsets,
+                                         const int* rows, FlintCudaSize tokens,
+                                         FlintCudaSize width, const float* src,
+                                         FlintCudaStream* stream);
+
 // ---- entry points: each type above is resolved from the symbol of the same name ---------
 // flint_cuda_last_error, flint_cuda_context_create, flint_cuda_context_destroy,
 // flint_cuda_malloc, flint_cuda_free, flint_cuda_host_alloc, flint_cuda_host_free,
@@ -259,7 +280,7 @@ typedef int (*FlintCudaAttentionIndicesFn)(FlintCudaContext* ctx,
 // ABI 3: flint_cuda_embed, flint_cuda_fake_quant_e2m1 (FlintCudaFakeQuantFn),
 // flint_cuda_scale, flint_cuda_add, flint_cuda_copy_2d, flint_cuda_gather_rows,
 // flint_cuda_scatter_add_rows, flint_cuda_compress, flint_cuda_indexer_scores,
-// flint_cuda_attention_indices.
+// flint_cuda_attention_indices, flint_cuda_grouped_linear, flint_cuda_add_rows_by_token.
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,7 @@ namespace {
 constexpr unsigned long long kFloat = sizeof(float), kInt = sizeof(int);
 constexpr unsigned long long kMaxHadamard = 8192, kMaxTopK = 2048;
 constexpr unsigned long long kMaxExperts = 4096, kMaxRouteK = 64;
+constexpr unsigned long long kMaxGroups = 65535;  // the device's grid height
 
 unsigned long long ceilDiv(unsigned long long a, unsigned long long b) {
   return (a + b - 1) / b;
@@ -64,16 +65,22 @@ int checkWeight(const char* op, const FlintCudaWeight* w, const float* x, FlintC
   return FLINT_CUDA_OK;
 }
 
-// Both linear paths are engine/model/linear.cpp's kernels::matmul (the caller applies the
-// input's fake quantization and the output's rounding as separate ops).
+// Every linear is engine/model/linear.cpp's kernels::matmul (the caller applies the input's
+// fake quantization and the output's rounding as separate ops), on the context's pool unless
+// another caller holds it.
+void matmul(FlintCudaContext* ctx, const kernels::WeightView& view, const float* x,
+            FlintCudaSize tokens, float* y) {
+  std::unique_lock lock(ctx->poolMutex, std::try_to_lock);
+  kernels::matmul(view, x, tokens, y, lock.owns_lock() ? &ctx->pool : nullptr);
+}
+
 int linear(const char* op, FlintCudaContext* ctx, const FlintCudaWeight* w, const float* x,
            FlintCudaSize tokens, float* y, FlintCudaStream* stream) {
   if (const int s = needContext(ctx, stream)) return s;
   if (tokens == 0) return FLINT_CUDA_OK;
   kernels::WeightView view;
   if (const int s = checkWeight(op, w, x, tokens, y, view)) return s;
-  std::unique_lock lock(ctx->poolMutex, std::try_to_lock);
-  kernels::matmul(view, x, tokens, y, lock.owns_lock() ? &ctx->pool : nullptr);
+  matmul(ctx, view, x, tokens, y);
   return FLINT_CUDA_OK;
 }
 
@@ -115,6 +122,43 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_linear_gemm(FlintCudaContext* ctx, const Fl
                                                  const float* x, FlintCudaSize tokens, float* y,
                                                  FlintCudaStream* stream) {
   return linear("linearGemm", ctx, w, x, tokens, y, stream);
+}
+
+// Each group is flint_cuda_linear on its rows of x and y. Every group is checked before any
+// runs: the shape the call promises, its weight and its rows of x and y.
+FLINT_HOST_OPS_EXPORT int flint_cuda_grouped_linear(FlintCudaContext* ctx,
+                                                    const FlintCudaLinearGroup* groups,
+                                                    FlintCudaSize count, FlintCudaSize rows,
+                                                    FlintCudaSize cols, const float* x, float* y,
+                                                    FlintCudaStream* stream) {
+  if (const int s = needContext(ctx, stream)) return s;
+  if (count == 0) return FLINT_CUDA_OK;
+  const char* op = "groupedLinear";
+  if (!x || !y) return fail("The CUDA op %s was called with a null pointer for x or y.", op);
+  if (rows == 0 || cols == 0)
+    return fail("The CUDA op %s was given an empty weight shape (%llu x %llu).", op, rows, cols);
+  if (count > kMaxGroups)
+    return fail("The CUDA op %s takes at most %llu groups, not %llu.", op, kMaxGroups, count);
+  if (const int s = needMemory(op, "the groups", groups, count * sizeof(FlintCudaLinearGroup)))
+    return s;
+  thread_local std::vector<kernels::WeightView> views;
+  views.resize(count);
+  for (FlintCudaSize g = 0; g < count; ++g) {
+    const FlintCudaLinearGroup& group = groups[g];
+    if (group.tokens == 0) continue;
+    if (group.w.rows != rows || group.w.cols != cols)
+      return fail("The CUDA op %s was given a %llu x %llu weight in group %llu of %llu x %llu.", op,
+                  group.w.rows, group.w.cols, g, rows, cols);
+    if (const int s = checkWeight(op, &group.w, x + group.firstRow * cols, group.tokens,
+                                  y + group.firstRow * rows, views[g]))
+      return s;
+  }
+  for (FlintCudaSize g = 0; g < count; ++g) {
+    const FlintCudaLinearGroup& group = groups[g];
+    if (group.tokens == 0) continue;
+    matmul(ctx, views[g], x + group.firstRow * cols, group.tokens, y + group.firstRow * rows);
+  }
+  return FLINT_CUDA_OK;
 }
 
 // ---- vector ops ----------------------------------------------------------------------------
@@ -375,6 +419,35 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_scatter_add_rows(FlintCudaContext* ctx, flo
   for (FlintCudaSize i = 0; i < count; ++i) {
     float* o = dst + FlintCudaSize(rows[i]) * width;
     for (FlintCudaSize j = 0; j < width; ++j) o[j] += src[i * width + j];
+  }
+  return FLINT_CUDA_OK;
+}
+
+// engine/model/moe.cpp's combine: each token's routed rows added in their order.
+FLINT_HOST_OPS_EXPORT int flint_cuda_add_rows_by_token(FlintCudaContext* ctx, float* dst,
+                                                       const int* offsets, const int* rows,
+                                                       FlintCudaSize tokens, FlintCudaSize width,
+                                                       const float* src, FlintCudaStream* stream) {
+  if (const int s = needContext(ctx, stream)) return s;
+  if (tokens == 0 || width == 0) return FLINT_CUDA_OK;
+  const char* op = "addRowsByToken";
+  if (const int s = needMemory(op, "the offsets", offsets, (tokens + 1) * kInt)) return s;
+  if (const int s = needMemory(op, "dst", dst, tokens * width * kFloat)) return s;
+  for (FlintCudaSize t = 0; t < tokens; ++t)
+    if (offsets[t] < 0 || offsets[t + 1] < offsets[t])
+      return fail("The CUDA op %s was given offsets %d, %d for token %llu; they must not go down.",
+                  op, offsets[t], offsets[t + 1], t);
+  const FlintCudaSize end = FlintCudaSize(offsets[tokens]);
+  if (const int s = needMemory(op, "the rows", rows, end * kInt)) return s;
+  if (const int s = needRows(op, "src", src, width * kFloat, rows + offsets[0],
+                             end - FlintCudaSize(offsets[0])))
+    return s;
+  for (FlintCudaSize t = 0; t < tokens; ++t) {
+    float* out = dst + t * width;
+    for (int j = offsets[t]; j < offsets[t + 1]; ++j) {
+      const float* row = src + FlintCudaSize(rows[j]) * width;
+      for (FlintCudaSize c = 0; c < width; ++c) out[c] += row[c];
+    }
   }
   return FLINT_CUDA_OK;
 }

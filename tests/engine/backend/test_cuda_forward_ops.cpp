@@ -1,7 +1,9 @@
 // The forward pass's remaining CUDA ops (ABI 3) against the CPU: kernels::fakeQuantE2m1, the
 // engine's pushCompressorToken token by token, and plain loops written as
-// engine/model/attention.cpp's selectIndexed and attendOne do the work. Seeded random inputs.
+// engine/model/attention.cpp's selectIndexed and attendOne do the work; the grouped linear
+// against the plain one per group. Seeded random inputs.
 #include "engine/model/compressor.h"
+#include "kernels/cpu/dequant.h"
 #include "kernels/cpu/matmul.h"
 #include "kernels/cpu/vector_ops.h"
 
@@ -118,6 +120,69 @@ TEST_F(CudaForwardOps, GatherAndScatterAddRowsAreExact) {
   ops()->scatterAddRows(dsrc.as<float>(), ds.as<std::int32_t>(), scatter.size(), width,
                         dr.as<float>());
   expectBitwise(download<float>(dsrc, want.size()), want, "scatterAddRows");
+}
+
+// Three experts' FP8 weights of one shape (partial 128-blocks both ways) over consecutive rows
+// of x: 1 token, 20 (two of the decode linear's passes) and 0. Each group's rows equal the
+// plain linear on that group bit for bit; the empty group's row of y keeps its contents.
+TEST_F(CudaForwardOps, GroupedLinearEqualsLinearPerGroup) {
+  std::mt19937 rng(39);
+  const std::size_t rows = 300, cols = 400, xRows = 22;
+  std::uniform_int_distribution<int> byte(0, 0xff), exponent(118, 130);
+  std::vector<DeviceBuffer> data, scales;
+  std::vector<DeviceWeight> weights;
+  for (int e = 0; e < 3; ++e) {
+    std::vector<std::uint8_t> bytes(rows * cols),
+        grid(kernels::ceilDiv(rows, 128) * kernels::ceilDiv(cols, 128));
+    for (auto& b : bytes) b = std::uint8_t(byte(rng));
+    for (auto& b : bytes)
+      if ((b & 0x7f) == 0x7f) b = std::uint8_t(b - 1);  // no NaN codes
+    for (auto& g : grid) g = std::uint8_t(exponent(rng));
+    data.push_back(upload(bytes));
+    scales.push_back(upload(grid));
+    weights.push_back({kernels::WeightFormat::Fp8Block128, data.back().data(),
+                       scales.back().as<std::uint8_t>(), rows, cols});
+  }
+  const std::size_t firstRows[] = {0, 1, 21}, tokens[] = {1, 20, 0};
+  const DeviceBuffer x = upload(uniform(xRows * cols, -1.0f, 1.0f, rng));
+  const std::vector<float> untouched(xRows * rows, 7.0f);
+  const DeviceBuffer want = upload(untouched), got = upload(untouched);
+  std::vector<FlintCudaLinearGroup> groups;
+  for (std::size_t g = 0; g < weights.size(); ++g) {
+    ops()->linear(weights[g], x.as<float>() + firstRows[g] * cols, tokens[g],
+                  want.as<float>() + firstRows[g] * rows);
+    groups.push_back({CudaOps::rawWeight(weights[g]), firstRows[g], tokens[g]});
+  }
+  const DeviceBuffer dGroups = upload(groups);
+  ops()->groupedLinear(dGroups.as<FlintCudaLinearGroup>(), groups.size(), rows, cols, x.as<float>(),
+                       got.as<float>());
+  const std::vector<float> wanted = download<float>(want, untouched.size());
+  expectBitwise(download<float>(got, untouched.size()), wanted, "groupedLinear");
+  EXPECT_EQ(wanted.back(), 7.0f) << "the empty group wrote its row";
+  EXPECT_THROW(ops()->groupedLinear(dGroups.as<FlintCudaLinearGroup>(), groups.size(), 0, cols,
+                                    x.as<float>(), got.as<float>()),
+               CudaError);
+}
+
+// Rows of very different magnitudes, so another order of the adds would round differently.
+TEST_F(CudaForwardOps, AddRowsByTokenAddsInOrder) {
+  std::mt19937 rng(40);
+  const std::size_t tokens = 5, width = 1000, srcRows = 12;
+  auto src = uniform(srcRows * width, -1.0f, 1.0f, rng);
+  for (std::size_t i = 0; i < width; ++i) src[3 * width + i] *= 1e7f;
+  const std::vector<std::int32_t> offsets = {0, 3, 3, 7, 8, 10};
+  const std::vector<std::int32_t> rows = {3, 0, 5, 11, 3, 1, 3, 4, 7, 3};
+  const auto dst = uniform(tokens * width, -1.0f, 1.0f, rng);
+  std::vector<float> want = dst;
+  for (std::size_t t = 0; t < tokens; ++t)
+    for (std::int32_t j = offsets[t]; j < offsets[t + 1]; ++j)
+      for (std::size_t c = 0; c < width; ++c)
+        want[t * width + c] += src[std::size_t(rows[std::size_t(j)]) * width + c];
+  const DeviceBuffer dDst = upload(dst), dOffsets = upload(offsets), dRows = upload(rows),
+                     dSrc = upload(src);
+  ops()->addRowsByToken(dDst.as<float>(), dOffsets.as<std::int32_t>(), dRows.as<std::int32_t>(),
+                        tokens, width, dSrc.as<float>());
+  expectBitwise(download<float>(dDst, want.size()), want, "addRowsByToken");
 }
 
 // The device compressor over runs of positions against pushCompressorToken one token at a

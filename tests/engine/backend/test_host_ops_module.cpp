@@ -5,6 +5,7 @@
 #include "engine/model/compressor.h"
 #include "engine/model/hyper_connections.h"
 #include "engine/model/rope.h"
+#include "kernels/cpu/dequant.h"
 #include "kernels/cpu/matmul.h"
 
 #include <gtest/gtest.h>
@@ -32,6 +33,17 @@ std::vector<float> normal(std::size_t n, float sigma, std::mt19937& rng) {
   std::vector<float> v(n);
   for (float& x : v) x = d(rng);
   return v;
+}
+
+// Runs `call`, which must throw a CudaError whose sentence contains `fragment`.
+template <typename Call>
+void expectRefusal(Call call, const std::string& fragment) {
+  try {
+    call();
+    ADD_FAILURE() << "not refused; expected: " << fragment;
+  } catch (const CudaError& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
 }
 
 // CudaOps on the module, and the module itself for its probe (CudaOps keeps the one at open).
@@ -117,7 +129,9 @@ TEST_F(HostOps, ProbesOneDeviceAndHasEveryEntryPoint) {
                            "flint_cuda_scatter_add_rows",
                            "flint_cuda_compress",
                            "flint_cuda_indexer_scores",
-                           "flint_cuda_attention_indices"})
+                           "flint_cuda_attention_indices",
+                           "flint_cuda_grouped_linear",
+                           "flint_cuda_add_rows_by_token"})
     EXPECT_NE(module()->symbol(name), nullptr) << name;
   // The kernels library linked into the module stays private to it.
   EXPECT_EQ(module()->symbol("_ZN5flint7kernels7softmaxEPfm"), nullptr);
@@ -212,6 +226,94 @@ TEST_F(HostOps, LinearIsTheCpuMatmulForAWholeWeightAndARowView) {
       ops()->linearGemm(w, dx.as<float>(), tokens, y.as<float>());
       EXPECT_EQ(bitsOf(download<float>(y)), bitsOf(want)) << begin << " " << tokens;
     }
+}
+
+// Three experts' FP8 weights of one shape over consecutive rows of x: 1, 20 (two passes of the
+// device's 16) and 0 tokens. The empty group's row of y keeps its contents.
+TEST_F(HostOps, GroupedLinearIsTheCpuMatmulPerGroup) {
+  std::mt19937 rng(4);
+  const std::size_t rows = 200, cols = 300;
+  std::uniform_int_distribution<int> byte(0, 0x7e), exponent(120, 130);
+  struct Expert {
+    std::vector<std::uint8_t> data, scales;
+    DeviceBuffer dData, dScales;
+  };
+  std::vector<Expert> experts(3);
+  for (Expert& e : experts) {
+    e.data.resize(rows * cols);
+    e.scales.resize(kernels::ceilDiv(rows, 128) * kernels::ceilDiv(cols, 128));
+    for (auto& b : e.data) b = std::uint8_t(byte(rng) | (rng() % 2 ? 0x80 : 0));  // no NaN codes
+    for (auto& s : e.scales) s = std::uint8_t(exponent(rng));
+    e.dData = upload(e.data);
+    e.dScales = upload(e.scales);
+  }
+  const std::size_t firstRows[] = {0, 1, 21}, tokens[] = {1, 20, 0}, xRows = 22;
+  const std::vector<float> x = normal(xRows * cols, 1.0f, rng);
+  std::vector<float> want(xRows * rows, 7.0f);
+  std::vector<FlintCudaLinearGroup> groups;
+  for (std::size_t g = 0; g < experts.size(); ++g) {
+    const kernels::WeightView view{kernels::WeightFormat::Fp8Block128, experts[g].data.data(),
+                                   experts[g].scales.data(), rows, cols};
+    if (tokens[g])
+      kernels::matmul(view, x.data() + firstRows[g] * cols, tokens[g],
+                      want.data() + firstRows[g] * rows, nullptr);
+    const DeviceWeight w{view.format, experts[g].dData.data(),
+                         experts[g].dScales.as<std::uint8_t>(), rows, cols};
+    groups.push_back({CudaOps::rawWeight(w), firstRows[g], tokens[g]});
+  }
+  const DeviceBuffer dGroups = upload(groups), dx = upload(x),
+                     y = upload(std::vector<float>(want.size(), 7.0f));
+  ops()->groupedLinear(dGroups.as<FlintCudaLinearGroup>(), groups.size(), rows, cols,
+                       dx.as<float>(), y.as<float>());
+  EXPECT_EQ(bitsOf(download<float>(y)), bitsOf(want));
+
+  // A group whose weight is not the promised shape, or whose rows run past y, is refused.
+  groups[1].w.cols = cols - 1;
+  const DeviceBuffer misshapen = upload(groups);
+  expectRefusal(
+      [&] {
+        ops()->groupedLinear(misshapen.as<FlintCudaLinearGroup>(), groups.size(), rows, cols,
+                             dx.as<float>(), y.as<float>());
+      },
+      "200 x 299 weight in group 1");
+  groups[1].w.cols = cols;
+  groups[1].tokens = 22;
+  const DeviceBuffer tooLong = upload(groups);
+  expectRefusal(
+      [&] {
+        ops()->groupedLinear(tooLong.as<FlintCudaLinearGroup>(), groups.size(), rows, cols,
+                             dx.as<float>(), y.as<float>());
+      },
+      "groupedLinear needs 26400 bytes of x");
+}
+
+TEST_F(HostOps, AddRowsByTokenIsTheLoopInOrder) {
+  std::mt19937 rng(5);
+  const std::size_t tokens = 4, width = 70, srcRows = 9;
+  // Rows of very different magnitudes, so a different order of adds would round differently.
+  std::vector<float> src = normal(srcRows * width, 1.0f, rng);
+  for (std::size_t i = 0; i < width; ++i) src[2 * width + i] *= 1e7f;
+  const std::vector<std::int32_t> offsets = {0, 3, 3, 7, 8};
+  const std::vector<std::int32_t> rows = {2, 0, 5, 8, 2, 1, 2, 4};
+  const std::vector<float> dst = normal(tokens * width, 1.0f, rng);
+  std::vector<float> want = dst;
+  for (std::size_t t = 0; t < tokens; ++t)
+    for (std::int32_t j = offsets[t]; j < offsets[t + 1]; ++j)
+      for (std::size_t c = 0; c < width; ++c)
+        want[t * width + c] += src[std::size_t(rows[std::size_t(j)]) * width + c];
+  const DeviceBuffer dDst = upload(dst), dOffsets = upload(offsets), dRows = upload(rows),
+                     dSrc = upload(src);
+  ops()->addRowsByToken(dDst.as<float>(), dOffsets.as<std::int32_t>(), dRows.as<std::int32_t>(),
+                        tokens, width, dSrc.as<float>());
+  EXPECT_EQ(bitsOf(download<float>(dDst)), bitsOf(want));
+
+  const DeviceBuffer pastSrc = upload(std::vector<std::int32_t>{2, 0, 5, 9, 2, 1, 2, 4});
+  expectRefusal(
+      [&] {
+        ops()->addRowsByToken(dDst.as<float>(), dOffsets.as<std::int32_t>(),
+                              pastSrc.as<std::int32_t>(), tokens, width, dSrc.as<float>());
+      },
+      "row 9 of src");
 }
 
 TEST_F(HostOps, HyperConnectionsAreTheCpuBlockSiteAndHead) {

@@ -203,6 +203,26 @@ TEST_F(CudaBackbone, APromptBeyondTheGpuCacheIsRefusedBeforeAnyPass) {
   EXPECT_TRUE(session->cachedIds().empty());
 }
 
+// A device that fills up after the load: the session that does not fit fails with the
+// module's sentence, and the engine goes on serving the sessions that do.
+TEST_F(CudaBackbone, ASessionTheDeviceCannotHoldFailsInOneSentence) {
+  auto gpu = Engine::load(modelDir("fixture-tiny"),
+                          backboneOptions(ComputeDevice::Cuda, Numerics::Official));
+  const auto ids = randomIds(20, gpu->config().vocabSize, 9);
+  {
+    ScopedEnv full("FLINT_HOST_OPS_DEVICE_BYTES", "1");
+    try {
+      gpu->newSession();
+      FAIL() << "a session fit a full device";
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).find("could not allocate"), std::string::npos) << e.what();
+    }
+  }
+  auto session = gpu->newSession();
+  const auto logits = session->feed(ids);
+  EXPECT_EQ(logits.size(), std::size_t(gpu->config().vocabSize));
+}
+
 class NoUsableGpu : public ::testing::Test {};
 
 TEST_F(NoUsableGpu, AutoStaysOnTheCpuAndCudaSaysWhy) {
