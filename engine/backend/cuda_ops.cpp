@@ -441,8 +441,8 @@ void CudaOps::attentionIndices(const FlintCudaAttentionIndices& indices,
   check(api_->attentionIndices(context_, &indices, handleOf(stream)));
 }
 
-void CudaOps::groupedLinear(const FlintCudaLinearGroup* groups, std::size_t count,
-                            std::size_t rows, std::size_t cols, const float* x, float* y,
+void CudaOps::groupedLinear(const FlintCudaLinearGroup* groups, std::size_t count, std::size_t rows,
+                            std::size_t cols, const float* x, float* y,
                             const CudaStream* stream) const {
   check(api_->groupedLinear(context_, groups, count, rows, cols, x, y, handleOf(stream)));
 }

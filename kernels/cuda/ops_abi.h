@@ -254,15 +254,13 @@ typedef struct FlintCudaLinearGroup {
   FlintCudaSize tokens;
 } FlintCudaLinearGroup;
 typedef int (*FlintCudaGroupedLinearFn)(FlintCudaContext* ctx, const FlintCudaLinearGroup* groups,
-                                        FlintCudaSize count, FlintCudaSize rows,
-                                        FlintCudaSize cols, const float* x, float* y,
-                                        FlintCudaStream* stream);
+                                        FlintCudaSize count, FlintCudaSize rows, FlintCudaSize cols,
+                                        const float* x, float* y, FlintCudaStream* stream);
 // dst[t, :] += src[rows[j], :] for j = offsets[t] .. offsets[t + 1] - 1, in that order, for each
 // t < tokens: each token's routed outputs added in a fixed order. offsets [tokens + 1].
 typedef int (*FlintCudaAddRowsByTokenFn)(FlintCudaContext* ctx, float* dst, const int* offsets,
-                                         const int* rows, FlintCudaSize tokens,
-                                         FlintCudaSize width, const float* src,
-                                         FlintCudaStream* stream);
+                                         const int* rows, FlintCudaSize tokens, FlintCudaSize width,
+                                         const float* src, FlintCudaStream* stream);
 
 // ---- entry points: each type above is resolved from the symbol of the same name ---------
 // flint_cuda_last_error, flint_cuda_context_create, flint_cuda_context_destroy,
