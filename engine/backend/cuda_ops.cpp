@@ -55,6 +55,12 @@ struct CudaOps::Api {
   FlintCudaAttentionIndicesFn attentionIndices = nullptr;
   FlintCudaGroupedLinearFn groupedLinear = nullptr;
   FlintCudaAddRowsByTokenFn addRowsByToken = nullptr;
+  FlintCudaCommitEntriesFn commitEntries = nullptr;
+  FlintCudaRingUpdateFn ringUpdate = nullptr;
+  FlintCudaGraphBeginFn graphBegin = nullptr;
+  FlintCudaGraphEndFn graphEnd = nullptr;
+  FlintCudaGraphLaunchFn graphLaunch = nullptr;
+  FlintCudaGraphDestroyFn graphDestroy = nullptr;
 };
 
 namespace {
@@ -116,6 +122,12 @@ std::unique_ptr<CudaOps::Api> CudaOps::resolveApi(const CudaModule& m) {
   resolve(m, "flint_cuda_attention_indices", a->attentionIndices);
   resolve(m, "flint_cuda_grouped_linear", a->groupedLinear);
   resolve(m, "flint_cuda_add_rows_by_token", a->addRowsByToken);
+  resolve(m, "flint_cuda_commit_entries", a->commitEntries);
+  resolve(m, "flint_cuda_ring_update", a->ringUpdate);
+  resolve(m, "flint_cuda_graph_begin", a->graphBegin);
+  resolve(m, "flint_cuda_graph_end", a->graphEnd);
+  resolve(m, "flint_cuda_graph_launch", a->graphLaunch);
+  resolve(m, "flint_cuda_graph_destroy", a->graphDestroy);
   return a;
 }
 
@@ -455,6 +467,57 @@ void CudaOps::addRowsByToken(float* dst, const std::int32_t* offsets, const std:
 
 FlintCudaWeight CudaOps::rawWeight(const DeviceWeight& w) {
   return flint::engine::rawWeight(w);
+}
+
+void CudaOps::commitEntries(const float* staging, float* entries, std::size_t width,
+                            std::size_t ratio, std::int64_t start, const long long* startOnDevice,
+                            std::size_t tokens, const CudaStream* stream) const {
+  check(api_->commitEntries(context_, staging, entries, width, ratio, start, startOnDevice, tokens,
+                            handleOf(stream)));
+}
+
+void CudaOps::ringUpdate(float* ring, std::size_t ringRows, std::size_t width, const float* rows,
+                         std::size_t tokens, std::int64_t start, const long long* startOnDevice,
+                         const CudaStream* stream) const {
+  check(api_->ringUpdate(context_, ring, ringRows, width, rows, tokens, start, startOnDevice,
+                         handleOf(stream)));
+}
+
+void CudaOps::beginCapture(const CudaStream& stream) const {
+  check(api_->graphBegin(context_, stream.handle()));
+}
+
+CudaGraph CudaOps::endCapture(const CudaStream& stream) const {
+  FlintCudaGraph* graph = nullptr;
+  check(api_->graphEnd(context_, stream.handle(), &graph));
+  return CudaGraph(this, graph);
+}
+
+void CudaOps::launch(const CudaGraph& graph, const CudaStream* stream) const {
+  check(api_->graphLaunch(context_, graph.handle(), handleOf(stream)));
+}
+
+CudaGraph::~CudaGraph() {
+  release();
+}
+
+CudaGraph::CudaGraph(CudaGraph&& other) noexcept
+    : ops_(std::exchange(other.ops_, nullptr)), handle_(std::exchange(other.handle_, nullptr)) {}
+
+CudaGraph& CudaGraph::operator=(CudaGraph&& other) noexcept {
+  if (this != &other) {
+    release();
+    ops_ = std::exchange(other.ops_, nullptr);
+    handle_ = std::exchange(other.handle_, nullptr);
+  }
+  return *this;
+}
+
+void CudaGraph::release() noexcept {
+  if (!handle_) return;
+  if (ops_->api_->graphDestroy(ops_->context_, handle_) != FLINT_CUDA_OK)
+    log::logger("engine")->warn("a CUDA graph could not be destroyed: {}", ops_->api_->lastError());
+  handle_ = nullptr;
 }
 
 }  // namespace flint::engine

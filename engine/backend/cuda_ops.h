@@ -93,6 +93,25 @@ class CudaStream {
   FlintCudaStream* handle_ = nullptr;
 };
 
+// Ops recorded from a stream once and replayed (CUDA graphs); destroyed with this object.
+class CudaGraph {
+ public:
+  CudaGraph() = default;
+  ~CudaGraph();
+  CudaGraph(CudaGraph&& other) noexcept;
+  CudaGraph& operator=(CudaGraph&& other) noexcept;
+  FlintCudaGraph* handle() const { return handle_; }
+  explicit operator bool() const { return handle_ != nullptr; }
+
+ private:
+  friend class CudaOps;
+  CudaGraph(const CudaOps* ops, FlintCudaGraph* handle) : ops_(ops), handle_(handle) {}
+  void release() noexcept;
+
+  const CudaOps* ops_ = nullptr;
+  FlintCudaGraph* handle_ = nullptr;
+};
+
 // A weight in device memory, laid out as kernels::WeightView (the CPU twin).
 struct DeviceWeight {
   kernels::WeightFormat format = kernels::WeightFormat::F32;
@@ -223,12 +242,26 @@ class CudaOps {
   void addRowsByToken(float* dst, const std::int32_t* offsets, const std::int32_t* rows,
                       std::size_t tokens, std::size_t width, const float* src,
                       const CudaStream* stream = nullptr) const;
+  // startOnDevice: see FlintCudaCompressor.
+  void commitEntries(const float* staging, float* entries, std::size_t width, std::size_t ratio,
+                     std::int64_t start, const long long* startOnDevice, std::size_t tokens,
+                     const CudaStream* stream = nullptr) const;
+  void ringUpdate(float* ring, std::size_t ringRows, std::size_t width, const float* rows,
+                  std::size_t tokens, std::int64_t start, const long long* startOnDevice,
+                  const CudaStream* stream = nullptr) const;
+
+  // ---- graphs: ops queued on `stream` between begin and end are recorded, not run ----
+  void beginCapture(const CudaStream& stream) const;
+  CudaGraph endCapture(const CudaStream& stream) const;
+  void launch(const CudaGraph& graph, const CudaStream* stream = nullptr) const;
+
   // A device weight as the module's C struct (for arrays the device reads, as groupedLinear's).
   static FlintCudaWeight rawWeight(const DeviceWeight& w);
 
  private:
   friend class CudaAllocation;
   friend class CudaStream;
+  friend class CudaGraph;
   struct Api;  // the resolved entry points
 
   CudaOps(std::unique_ptr<CudaModule> module, std::unique_ptr<Api> api, CudaProbeResult probe,

@@ -1,5 +1,6 @@
 #include "engine/gpu/cuda_transformer.h"
 
+#include "engine/logging/log.h"
 #include "engine/model/attention.h"
 #include "engine/model/hyper_connections.h"
 #include "engine/model/linear.h"
@@ -37,6 +38,9 @@ struct CudaTransformer::Scratch {
   DeviceBuffer ids, X, res, y, sub, pre, post, comb, mix, xq;
   DeviceBuffer qr, q, o, nope, ck, cg, ik, ig, qi, iw, scores, picked, indices, counts;
   DeviceBuffer cos, sin, entryCos, entrySin, group, zg, z;
+  // A captured decode step's inputs: its position, the angles of the entries it may complete
+  // (one row per compressor ratio, at tableOffset), and the row where it finishes an entry.
+  DeviceBuffer start, decodeEntryCos, decodeEntrySin, staging;
   // routing: the router's [tokens, k] choices then their weights; routes: each used expert's
   // token rows then their weights, experts in order. One copy each way per layer.
   DeviceBuffer gateLogits, routing, g, u, gathered, routed, routes;
@@ -123,6 +127,10 @@ CudaTransformer::CudaTransformer(const CudaOps& ops, const Transformer& model, E
   s.sin = floats(offset * pairs);
   s.entryCos = floats(entryRows * pairs);
   s.entrySin = floats(entryRows * pairs);
+  s.start = ops.allocate(sizeof(long long));
+  s.decodeEntryCos = floats(offset * pairs);
+  s.decodeEntrySin = floats(offset * pairs);
+  s.staging = floats(std::max(a.headDim, a.indexHeadDim));
   s.group = floats(B * qWidth / std::max<std::size_t>(a.oGroups, 1));
   s.zg = floats(B * a.oLoraRank);
   s.z = floats(B * a.oGroups * a.oLoraRank);
@@ -144,6 +152,7 @@ CudaTransformer::CudaTransformer(const CudaOps& ops, const Transformer& model, E
   s.routedHost = ops.allocatePinned(B * m.topK * d * 4);
   s.logits = floats(B * std::size_t(c.vocabSize));
   s.byExpert.resize(m.experts);
+  capture_ = ops.createStream();
 }
 
 CudaTransformer::~CudaTransformer() = default;
@@ -155,11 +164,11 @@ DeviceCache CudaTransformer::newCache() const {
 // ---- small steps -------------------------------------------------------------------------
 
 void CudaTransformer::store(float* x, std::size_t n) {
-  if (numerics_ == Numerics::Official) ops_.roundToBf16(x, n);
+  if (numerics_ == Numerics::Official) ops_.roundToBf16(x, n, stream_);
 }
 
 void CudaTransformer::copy(float* dst, const float* src, std::size_t n) {
-  ops_.copy2d(dst, n * 4, src, n * 4, n * 4, 1);
+  ops_.copy2d(dst, n * 4, src, n * 4, n * 4, 1, stream_);
 }
 
 void CudaTransformer::matmul(const DeviceWeight& w, const float* x, std::size_t tokens, float* y) {
@@ -168,16 +177,16 @@ void CudaTransformer::matmul(const DeviceWeight& w, const float* x, std::size_t 
   const bool gemm = tokens > kDecodeKernelTokens && numerics_ == Numerics::Official &&
                     w.format != kernels::WeightFormat::F32;
   if (gemm)
-    ops_.linearGemm(w, x, tokens, y);
+    ops_.linearGemm(w, x, tokens, y, stream_);
   else
-    ops_.linear(w, x, tokens, y);
+    ops_.linear(w, x, tokens, y, stream_);
 }
 
 void CudaTransformer::linear(const DeviceWeight& w, const float* x, std::size_t tokens, float* y) {
   if (numerics_ == Numerics::Official && quantized(w)) {
     float* xq = s_->xq.as<float>();
     copy(xq, x, tokens * w.cols);
-    ops_.fakeQuantE4m3(xq, tokens, w.cols, 128);
+    ops_.fakeQuantE4m3(xq, tokens, w.cols, 128, stream_);
     x = xq;
   }
   matmul(w, x, tokens, y);
@@ -190,10 +199,10 @@ void CudaTransformer::groupedLinear(const FlintCudaLinearGroup* groups, std::siz
   if (numerics_ == Numerics::Official && expertsQuantized_) {
     float* xq = s_->xq.as<float>();
     copy(xq, x, tokens * cols);
-    ops_.fakeQuantE4m3(xq, tokens, cols, 128);
+    ops_.fakeQuantE4m3(xq, tokens, cols, 128, stream_);
     x = xq;
   }
-  ops_.groupedLinear(groups, count, rows, cols, x, y);
+  ops_.groupedLinear(groups, count, rows, cols, x, y, stream_);
   store(y, tokens * rows);
 }
 
@@ -220,9 +229,9 @@ CudaTransformer::MoeHandOff CudaTransformer::layOutHandOff(std::uintptr_t base, 
 void CudaTransformer::fakeQuantE4m3Prefix(float* x, std::size_t rows, std::size_t stride,
                                           std::size_t n) {
   float* staged = s_->nope.as<float>();
-  ops_.copy2d(staged, n * 4, x, stride * 4, n * 4, rows);
-  ops_.fakeQuantE4m3(staged, rows, n, 64);
-  ops_.copy2d(x, stride * 4, staged, n * 4, n * 4, rows);
+  ops_.copy2d(staged, n * 4, x, stride * 4, n * 4, rows, stream_);
+  ops_.fakeQuantE4m3(staged, rows, n, 64, stream_);
+  ops_.copy2d(x, stride * 4, staged, n * 4, n * 4, rows, stream_);
 }
 
 void CudaTransformer::angles(const RopeTable& rope, std::span<const std::int64_t> positions,
@@ -245,12 +254,12 @@ void CudaTransformer::hcBegin(const DeviceHyperConnection& hc, const float* norm
   const std::size_t n = std::size_t(c.hcMult), d = std::size_t(c.hiddenSize);
   const FlintCudaHyperShape shape{
       n, d, hc.mixWidth, int(c.hcSinkhornIters), float(c.hcEps), float(c.rmsNormEps)};
-  ops_.linear(hc.fn, s.X.as<float>(), tokens, s.mix.as<float>());  // fp32, unrounded
+  ops_.linear(hc.fn, s.X.as<float>(), tokens, s.mix.as<float>(), stream_);  // fp32, unrounded
   ops_.hcPre(shape, s.X.as<float>(), s.mix.as<float>(), hc.scale, hc.base, tokens,
-             s.pre.as<float>(), s.post.as<float>(), s.comb.as<float>());
-  ops_.hcWeightedSum(s.X.as<float>(), s.pre.as<float>(), tokens, n, d, s.y.as<float>());
+             s.pre.as<float>(), s.post.as<float>(), s.comb.as<float>(), stream_);
+  ops_.hcWeightedSum(s.X.as<float>(), s.pre.as<float>(), tokens, n, d, s.y.as<float>(), stream_);
   store(s.y.as<float>(), tokens * d);
-  ops_.rmsNorm(s.y.as<float>(), norm, tokens, d, float(c.rmsNormEps), s.y.as<float>());
+  ops_.rmsNorm(s.y.as<float>(), norm, tokens, d, float(c.rmsNormEps), s.y.as<float>(), stream_);
   store(s.y.as<float>(), tokens * d);
 }
 
@@ -260,7 +269,7 @@ void CudaTransformer::hcEnd(std::size_t tokens) {
   const std::size_t n = std::size_t(c.hcMult), d = std::size_t(c.hiddenSize);
   copy(s.res.as<float>(), s.X.as<float>(), tokens * n * d);
   ops_.hcPost(s.sub.as<float>(), s.res.as<float>(), s.post.as<float>(), s.comb.as<float>(), tokens,
-              n, d, s.X.as<float>());
+              n, d, s.X.as<float>(), stream_);
   store(s.X.as<float>(), tokens * n * d);
 }
 
@@ -272,6 +281,9 @@ void CudaTransformer::compressEntries(const DeviceCompressor& w, DeviceCompresso
                                       bool indexer) {
   const ModelConfig& c = model_.config();
   const std::size_t ratio = state.ratio, width = state.width;
+  // A captured step cannot know whether its position completes an entry: it finishes the one
+  // staging row either way, and the commit moves it only when an entry was completed.
+  const bool captured = startOnDevice_ != nullptr;
   FlintCudaCompressor op{kv,
                          gate,
                          w.ape,
@@ -282,29 +294,40 @@ void CudaTransformer::compressEntries(const DeviceCompressor& w, DeviceCompresso
                          tokens,
                          ratio,
                          width,
-                         state.channels};
-  ops_.compress(op);
+                         state.channels,
+                         startOnDevice_,
+                         captured ? s_->staging.as<float>() : nullptr};
+  ops_.compress(op, stream_);
   const std::size_t first = std::size_t(start) / ratio,
                     last = (std::size_t(start) + tokens) / ratio;
-  if (last == first) return;
-  const std::size_t rows = last - first, pairs = rope.pairs();
-  float* e = entries + first * width;
+  if (last == first && !captured) return;
+  const std::size_t rows = captured ? 1 : last - first, pairs = rope.pairs();
+  float* e = captured ? s_->staging.as<float>() : entries + first * width;
+  const float* cos = s_->entryCos.as<float>();
+  const float* sin = s_->entrySin.as<float>();
+  if (captured) {  // this step's entry angles, uploaded before the graph runs
+    const std::size_t at = s_->tableOffset.at(std::int64_t(ratio)) * pairs;
+    cos = s_->decodeEntryCos.as<float>() + at;
+    sin = s_->decodeEntrySin.as<float>() + at;
+  } else {
+    std::vector<std::int64_t> positions(rows);
+    for (std::size_t i = 0; i < rows; ++i) positions[i] = std::int64_t((first + i) * ratio);
+    angles(rope, positions, s_->entryCos.as<float>(), s_->entrySin.as<float>());
+  }
   // As pushCompressorToken finishes an entry: norm, bf16, RoPE at the window's first
   // position, bf16; then the branch's own rounding.
-  ops_.rmsNorm(e, w.norm, rows, width, float(c.rmsNormEps), e);
+  ops_.rmsNorm(e, w.norm, rows, width, float(c.rmsNormEps), e, stream_);
   store(e, rows * width);
-  std::vector<std::int64_t> positions(rows);
-  for (std::size_t i = 0; i < rows; ++i) positions[i] = std::int64_t((first + i) * ratio);
-  angles(rope, positions, s_->entryCos.as<float>(), s_->entrySin.as<float>());
-  ops_.rotatePairs(e + width - 2 * pairs, rows, width, s_->entryCos.as<float>(),
-                   s_->entrySin.as<float>(), 1, pairs, false);
+  ops_.rotatePairs(e + width - 2 * pairs, rows, width, cos, sin, 1, pairs, false, stream_);
   store(e, rows * width);
   if (indexer) {
-    ops_.hadamard(e, rows, width);
-    if (numerics_ == Numerics::Official) ops_.fakeQuantE2m1(e, rows, width, 32);
+    ops_.hadamard(e, rows, width, stream_);
+    if (numerics_ == Numerics::Official) ops_.fakeQuantE2m1(e, rows, width, 32, stream_);
   } else if (numerics_ == Numerics::Official) {
     fakeQuantE4m3Prefix(e, rows, width, width - std::size_t(c.qkRopeHeadDim));
   }
+  if (captured)
+    ops_.commitEntries(e, entries, width, ratio, start, startOnDevice_, tokens, stream_);
 }
 
 void CudaTransformer::attention(std::size_t l, std::size_t T, std::int64_t start,
@@ -327,52 +350,56 @@ void CudaTransformer::attention(std::size_t l, std::size_t T, std::int64_t start
 
   // Queries (projectQueries).
   linear(w.wqA, x, T, qr);
-  ops_.rmsNorm(qr, w.qNorm, T, a.qLoraRank, a.eps, qr);
+  ops_.rmsNorm(qr, w.qNorm, T, a.qLoraRank, a.eps, qr, stream_);
   linear(w.wqB, qr, T, q);
-  ops_.rmsNorm(q, nullptr, T * H, D, a.eps, q);
-  ops_.rotatePairs(q + nope, T * H, D, cos, sin, H, pairs, false);
+  ops_.rmsNorm(q, nullptr, T * H, D, a.eps, q, stream_);
+  ops_.rotatePairs(q + nope, T * H, D, cos, sin, H, pairs, false, stream_);
   // The pass's keys go to the cache's batch rows (projectKeys).
   linear(w.wkv, x, T, kv);
-  ops_.rmsNorm(kv, w.kvNorm, T, D, a.eps, kv);
-  ops_.rotatePairs(kv + nope, T, D, cos, sin, 1, pairs, false);
+  ops_.rmsNorm(kv, w.kvNorm, T, D, a.eps, kv, stream_);
+  ops_.rotatePairs(kv + nope, T, D, cos, sin, 1, pairs, false, stream_);
   if (numerics_ == Numerics::Official) fakeQuantE4m3Prefix(kv, T, D, nope);
 
+  // A captured step sizes by the cache's capacity; counts on the device limit the work.
+  const bool captured = startOnDevice_ != nullptr;
   std::size_t compressedKeys = 0, picks = 0;
   if (w.hasCompressor) {
     linear(w.compressor.wkv, x, T, s.ck.as<float>());
     linear(w.compressor.wgate, x, T, s.cg.as<float>());
     compressEntries(w.compressor, cache.compressor, cache.row(cache.compressedRow()),
                     s.ck.as<float>(), s.cg.as<float>(), rope, start, T, false);
-    compressedKeys = (std::size_t(start) + T) / std::size_t(ratio);
+    compressedKeys = captured ? cache.capacity : (std::size_t(start) + T) / std::size_t(ratio);
   }
   if (w.hasIndexer) {
     const std::size_t Hi = a.indexHeads, Di = a.indexHeadDim, width = Hi * Di;
     float* qi = s.qi.as<float>();
     float* iw = s.iw.as<float>();
     linear(w.indexerWqB, qr, T, qi);
-    ops_.rotatePairs(qi + Di - 2 * pairs, T * Hi, Di, cos, sin, Hi, pairs, false);
+    ops_.rotatePairs(qi + Di - 2 * pairs, T * Hi, Di, cos, sin, Hi, pairs, false, stream_);
     store(qi, T * width);
-    ops_.hadamard(qi, T * Hi, Di);
-    if (numerics_ == Numerics::Official) ops_.fakeQuantE2m1(qi, T * Hi, Di, 32);
+    ops_.hadamard(qi, T * Hi, Di, stream_);
+    if (numerics_ == Numerics::Official) ops_.fakeQuantE2m1(qi, T * Hi, Di, 32, stream_);
     linear(w.indexerWeightsProj, x, T, iw);
-    ops_.scale(iw, T * Hi, 1.0f / std::sqrt(float(Di)) / std::sqrt(float(Hi)));
+    ops_.scale(iw, T * Hi, 1.0f / std::sqrt(float(Di)) / std::sqrt(float(Hi)), stream_);
     matmul(w.indexerCompressor.wkv, x, T, s.ik.as<float>());
     matmul(w.indexerCompressor.wgate, x, T, s.ig.as<float>());
     compressEntries(w.indexerCompressor, cache.indexer, cache.indexerKeys.as<float>(),
                     s.ik.as<float>(), s.ig.as<float>(), rope, start, T, true);
-    const std::size_t entries = (std::size_t(start) + T) / 4;
+    const std::size_t entries = captured ? cache.indexerCapacity : (std::size_t(start) + T) / 4;
     picks = std::min(a.indexTopk, entries);
     if (picks > 0) {
-      FlintCudaIndexerScores scores{qi, iw,      cache.indexerKeys.as<float>(), start, T, Hi, Di,
-                                    4,  entries, s.scores.as<float>()};
-      ops_.indexerScores(scores);
+      FlintCudaIndexerScores scores{
+          qi, iw,      cache.indexerKeys.as<float>(), start,         T, Hi, Di,
+          4,  entries, s.scores.as<float>(),          startOnDevice_};
+      ops_.indexerScores(scores, stream_);
       store(s.scores.as<float>(), T * entries);
-      ops_.topK(s.scores.as<float>(), T, entries, picks, s.picked.as<std::int32_t>());
+      ops_.topK(s.scores.as<float>(), T, entries, picks, s.picked.as<std::int32_t>(), stream_);
     }
     compressedKeys = picks;
   }
 
-  const std::size_t maxKeys = std::min(a.window, std::size_t(start) + T) + compressedKeys;
+  const std::size_t maxKeys =
+      (captured ? a.window : std::min(a.window, std::size_t(start) + T)) + compressedKeys;
   FlintCudaAttentionIndices keys{start,
                                  T,
                                  a.window,
@@ -384,8 +411,9 @@ void CudaTransformer::attention(std::size_t l, std::size_t T, std::int64_t start
                                  a.indexTopk,
                                  maxKeys,
                                  s.indices.as<std::int32_t>(),
-                                 s.counts.as<std::int32_t>()};
-  ops_.attentionIndices(keys);
+                                 s.counts.as<std::int32_t>(),
+                                 startOnDevice_};
+  ops_.attentionIndices(keys, stream_);
   float* o = s.o.as<float>();
   FlintCudaSparseAttention attend{q,
                                   cache.entries.as<float>(),
@@ -398,27 +426,23 @@ void CudaTransformer::attention(std::size_t l, std::size_t T, std::int64_t start
                                   maxKeys,
                                   1.0f / std::sqrt(float(D)),
                                   o};
-  ops_.sparseAttention(attend);
+  ops_.sparseAttention(attend, stream_);
   // V = K carries the rotation: undo it at the query position.
   store(o, T * qWidth);
-  ops_.rotatePairs(o + nope, T * H, D, cos, sin, H, pairs, true);
+  ops_.rotatePairs(o + nope, T * H, D, cos, sin, H, pairs, true, stream_);
   store(o, T * qWidth);
 
   // The pass's last `window` keys move into the ring, now that no query reads the old ones.
-  const std::size_t W = a.window, keep = std::min(W, T);
-  for (std::size_t i = T - keep; i < T;) {
-    const std::size_t slot = (std::size_t(start) + i) % W, run = std::min(T - i, W - slot);
-    ops_.copy2d(cache.row(slot), D * 4, cache.row(cache.batchRow() + i), D * 4, D * 4, run);
-    i += run;
-  }
+  ops_.ringUpdate(cache.row(0), a.window, D, kv, T, start, startOnDevice_, stream_);
 
   // The grouped output projection (projectOutput).
   const std::size_t groupWidth = qWidth / a.oGroups, R = a.oLoraRank;
   for (std::size_t g = 0; g < a.oGroups; ++g) {
-    ops_.copy2d(s.group.data(), groupWidth * 4, o + g * groupWidth, qWidth * 4, groupWidth * 4, T);
+    ops_.copy2d(s.group.data(), groupWidth * 4, o + g * groupWidth, qWidth * 4, groupWidth * 4, T,
+                stream_);
     matmul(deviceRows(w.woA, g * R, R), s.group.as<float>(), T, s.zg.as<float>());
     store(s.zg.as<float>(), T * R);
-    ops_.copy2d(s.z.as<float>() + g * R, a.oGroups * R * 4, s.zg.data(), R * 4, R * 4, T);
+    ops_.copy2d(s.z.as<float>() + g * R, a.oGroups * R * 4, s.zg.data(), R * 4, R * 4, T, stream_);
   }
   linear(w.woB, s.z.as<float>(), T, s.sub.as<float>());
 }
@@ -432,20 +456,17 @@ void CudaTransformer::expertFfn(const DeviceExpert& e, const float* x, const flo
   float* u = s_->u.as<float>();
   linear(e.w1, x, tokens, g);
   linear(e.w3, x, tokens, u);
-  ops_.swiglu(g, u, tokenWeights, tokens, m.intermediate, m.swigluLimit);
+  ops_.swiglu(g, u, tokenWeights, tokens, m.intermediate, m.swigluLimit, stream_);
   store(g, tokens * m.intermediate);
   linear(e.w2, g, tokens, y);
 }
 
-void CudaTransformer::moe(std::size_t l, std::size_t T) {
+void CudaTransformer::route(std::size_t l, std::size_t T) {
   const MoeShape m = moeShape(model_.config());
   const DeviceMoe& w = weights_.layers[l].moe;
   Scratch& s = *s_;
-  const std::size_t d = m.hidden, k = m.topK, pairs = T * k;
-  const float* x = s.y.as<float>();
-  float* out = s.sub.as<float>();
-
-  matmul(w.gate, x, T, s.gateLogits.as<float>());  // BF16 gate, fp32 math, no rounding
+  const std::size_t k = m.topK, pairs = T * k;
+  matmul(w.gate, s.y.as<float>(), T, s.gateLogits.as<float>());  // BF16, fp32 math, unrounded
   DeviceRouting routing;
   routing.logits = s.gateLogits.as<float>();
   routing.bias = w.bias;
@@ -458,7 +479,17 @@ void CudaTransformer::moe(std::size_t l, std::size_t T) {
   routing.routedScale = m.routedScale;
   routing.chosen = s.routing.as<std::int32_t>();
   routing.weights = s.routing.as<float>() + pairs;
-  ops_.route(routing);
+  ops_.route(routing, stream_);
+}
+
+void CudaTransformer::moe(std::size_t l, std::size_t T) {
+  const MoeShape m = moeShape(model_.config());
+  const DeviceMoe& w = weights_.layers[l].moe;
+  Scratch& s = *s_;
+  const std::size_t d = m.hidden, k = m.topK, pairs = T * k;
+  const float* x = s.y.as<float>();
+  float* out = s.sub.as<float>();
+
   // The layer's one synchronization: the host needs the choice to place the experts.
   ops_.copyToHost(s.routingHost.data(), s.routing.data(), 2 * pairs * 4);
   const std::int32_t* chosen = s.routingHost.as<std::int32_t>();
@@ -527,10 +558,10 @@ void CudaTransformer::moe(std::size_t l, std::size_t T) {
     float* gathered = s.gathered.as<float>();
     float* g = s.g.as<float>();
     float* u = s.u.as<float>();
-    ops_.gatherRows(x, dev.rows, pairs, d, gathered);
+    ops_.gatherRows(x, dev.rows, pairs, d, gathered, stream_);
     groupedLinear(dev.groups, groups, m.intermediate, d, gathered, pairs, g);
     groupedLinear(dev.groups + m.experts, groups, m.intermediate, d, gathered, pairs, u);
-    ops_.swiglu(g, u, dev.scales, pairs, m.intermediate, m.swigluLimit);
+    ops_.swiglu(g, u, dev.scales, pairs, m.intermediate, m.swigluLimit, stream_);
     store(g, pairs * m.intermediate);
     groupedLinear(dev.groups + 2 * m.experts, groups, d, m.intermediate, g, pairs,
                   s.routed.as<float>());
@@ -558,11 +589,71 @@ void CudaTransformer::moe(std::size_t l, std::size_t T) {
   }
 
   // Every routed output joins the shared one, each token's in expert order, as the CPU adds.
-  ops_.addRowsByToken(out, dev.tokenOffsets, dev.tokenRows, T, d, s.routed.as<float>());
+  ops_.addRowsByToken(out, dev.tokenOffsets, dev.tokenRows, T, d, s.routed.as<float>(), stream_);
   store(out, T * d);
 }
 
 // ---- the pass ----------------------------------------------------------------------------
+
+void CudaTransformer::attentionHalf(std::size_t l, std::size_t T, std::int64_t start,
+                                    DeviceLayerCache& cache) {
+  const DeviceBlock& layer = weights_.layers[l];
+  hcBegin(layer.hcAttn, layer.attnNorm, T);
+  attention(l, T, start, cache);
+  hcEnd(T);
+  hcBegin(layer.hcFfn, layer.ffnNorm, T);
+  route(l, T);
+}
+
+void CudaTransformer::prepareDecodeStep(DeviceCache& cache, std::int64_t start) {
+  Scratch& s = *s_;
+  if (cache.graphNumerics != numerics_) {  // a graph bakes in its roundings
+    cache.decodeGraphs.clear();
+    cache.graphNumerics = numerics_;
+  }
+  cache.decodeGraphs.resize(weights_.layers.size());
+  // What a captured step reads from device memory: its position, and the angles of the entry
+  // each compressor ratio may complete at it.
+  const long long position = start;
+  ops_.copyToDevice(s.start.data(), &position, sizeof(position));
+  const std::size_t pairs = std::size_t(model_.config().qkRopeHeadDim) / 2;
+  for (const auto& [ratio, rope] : ropes_) {
+    if (ratio == 0) continue;
+    const std::int64_t first = std::max<std::int64_t>(0, start + 1 - ratio);
+    const std::size_t at = s.tableOffset.at(ratio) * pairs;
+    angles(rope, std::span(&first, 1), s.decodeEntryCos.as<float>() + at,
+           s.decodeEntrySin.as<float>() + at);
+  }
+}
+
+bool CudaTransformer::launchDecodeGraph(std::size_t l, DeviceCache& cache) {
+  CudaGraph& graph = cache.decodeGraphs[l];
+  if (!graph) {
+    // Record this layer's attention half once per cache: every later step replays it.
+    stream_ = &capture_;
+    startOnDevice_ = s_->start.as<long long>();
+    try {
+      ops_.beginCapture(capture_);
+      attentionHalf(l, 1, 0, cache.layers[l]);
+      graph = ops_.endCapture(capture_);
+    } catch (const CudaError& e) {
+      stream_ = nullptr;
+      startOnDevice_ = nullptr;
+      try {
+        ops_.endCapture(capture_);  // leave the stream usable
+      } catch (const CudaError&) {
+      }
+      log::logger("engine")->warn("decoding without CUDA graphs: {}", e.what());
+      decodeGraphs_ = false;
+      return false;
+    }
+    stream_ = nullptr;
+    startOnDevice_ = nullptr;
+  }
+  ops_.launch(graph);
+  ++graphLaunches_;
+  return true;
+}
 
 void CudaTransformer::pass(std::span<const std::int32_t> ids, DeviceCache& cache, int head,
                            std::vector<float>& logits, std::vector<float>* taps) {
@@ -571,7 +662,7 @@ void CudaTransformer::pass(std::span<const std::int32_t> ids, DeviceCache& cache
   const std::size_t T = ids.size(), n = std::size_t(c.hcMult), d = std::size_t(c.hiddenSize);
   const std::int64_t start = cache.length;
   ops_.copyToDevice(s.ids.data(), ids.data(), T * 4);
-  ops_.embed(weights_.embed, s.ids.as<std::int32_t>(), T, d, n, s.X.as<float>());
+  ops_.embed(weights_.embed, s.ids.as<std::int32_t>(), T, d, n, s.X.as<float>(), stream_);
 
   std::vector<std::int64_t> positions(T);
   for (std::size_t t = 0; t < T; ++t) positions[t] = start + std::int64_t(t);
@@ -581,12 +672,12 @@ void CudaTransformer::pass(std::span<const std::int32_t> ids, DeviceCache& cache
     angles(rope, positions, s.cos.as<float>() + at, s.sin.as<float>() + at);
   }
 
+  const bool graphs = T == 1 && decodeGraphs_;
+  if (graphs) prepareDecodeStep(cache, start);
   for (std::size_t l = 0; l < weights_.layers.size(); ++l) {
-    const DeviceBlock& layer = weights_.layers[l];
-    hcBegin(layer.hcAttn, layer.attnNorm, T);
-    attention(l, T, start, cache.layers[l]);
-    hcEnd(T);
-    hcBegin(layer.hcFfn, layer.ffnNorm, T);
+    if (!graphs || !launchDecodeGraph(l, cache)) {
+      attentionHalf(l, T, start, cache.layers[l]);
+    }
     moe(l, T);
     hcEnd(T);
     if (taps && c.dspark) {
@@ -607,12 +698,13 @@ void CudaTransformer::pass(std::span<const std::int32_t> ids, DeviceCache& cache
   const DeviceHyperConnection& hc = weights_.hcHead;
   const FlintCudaHyperShape shape{
       n, d, hc.mixWidth, int(c.hcSinkhornIters), float(c.hcEps), float(c.rmsNormEps)};
-  ops_.linear(hc.fn, X, rows, s.mix.as<float>());
+  ops_.linear(hc.fn, X, rows, s.mix.as<float>(), stream_);
   ops_.hcPre(shape, X, s.mix.as<float>(), hc.scale, hc.base, rows, s.pre.as<float>(), nullptr,
-             nullptr);
-  ops_.hcWeightedSum(X, s.pre.as<float>(), rows, n, d, s.y.as<float>());
+             nullptr, stream_);
+  ops_.hcWeightedSum(X, s.pre.as<float>(), rows, n, d, s.y.as<float>(), stream_);
   store(s.y.as<float>(), rows * d);
-  ops_.rmsNorm(s.y.as<float>(), weights_.norm, rows, d, float(c.rmsNormEps), s.y.as<float>());
+  ops_.rmsNorm(s.y.as<float>(), weights_.norm, rows, d, float(c.rmsNormEps), s.y.as<float>(),
+               stream_);
   store(s.y.as<float>(), rows * d);
   matmul(weights_.head, s.y.as<float>(), rows, s.logits.as<float>());
   const std::size_t vocab = std::size_t(c.vocabSize), at = logits.size();

@@ -41,6 +41,10 @@ class CudaTransformer {
   const ModelConfig& config() const { return model_.config(); }
   const DeviceMemoryPlan& plan() const { return plan_; }
   const DeviceExpertSlots& expertSlots() const { return slots_; }
+  // Decode steps replay each layer's attention half as one CUDA graph (on by default; off
+  // runs every op on its own, for comparison).
+  void setDecodeGraphs(bool on) { decodeGraphs_ = on; }
+  std::size_t graphLaunches() const { return graphLaunches_; }
 
   DeviceCache newCache() const;
   // Routed experts the last forward() used, summed over layers (as Transformer counts them).
@@ -63,7 +67,18 @@ class CudaTransformer {
   void compressEntries(const DeviceCompressor& w, DeviceCompressorState& state, float* entries,
                        const float* kv, const float* gate, const RopeTable& rope,
                        std::int64_t start, std::size_t tokens, bool indexer);
+  // The router's choice for the pass, on the device (the end of a layer's attention half).
+  void route(std::size_t layer, std::size_t tokens);
+  // The rest of the MoE: the host reads the choice, the GPU and the CPU compute the experts.
   void moe(std::size_t layer, std::size_t tokens);
+  // A layer up to its routing: mHC, attention, mHC, the router. What a decode graph records.
+  void attentionHalf(std::size_t layer, std::size_t tokens, std::int64_t start,
+                     DeviceLayerCache& cache);
+  // Decode graphs: the step's position and entry angles to the device before the layers; then
+  // per layer, its attention half replayed (recorded at the cache's first step). False when
+  // graphs cannot be used here (the layer then runs op by op).
+  void prepareDecodeStep(DeviceCache& cache, std::int64_t start);
+  bool launchDecodeGraph(std::size_t layer, DeviceCache& cache);
   void expertFfn(const DeviceExpert& e, const float* x, const float* tokenWeights,
                  std::size_t tokens, float* y);
   // linear() for the resident routed experts at once: `tokens` rows of x, one group per expert.
@@ -108,6 +123,12 @@ class CudaTransformer {
   Moe hostMoe_;  // computes the experts that are not on the device
   std::size_t lastDistinctExperts_ = 0;
   bool expertsQuantized_ = false;  // routed experts in FP8/FP4: their inputs are FP8-rounded
+  // Where ops go: null (the default stream) but while a decode graph records.
+  const CudaStream* stream_ = nullptr;
+  const long long* startOnDevice_ = nullptr;  // set while recording: the step's position
+  CudaStream capture_;
+  bool decodeGraphs_ = true;
+  std::size_t graphLaunches_ = 0;
 };
 
 }  // namespace flint::engine

@@ -11,9 +11,11 @@
 #include "engine/backend/cuda_ops.h"
 #include "engine/cache/session_cache.h"
 #include "engine/model/model_config.h"
+#include "engine/model/numerics.h"
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace flint::engine {
@@ -50,6 +52,10 @@ class DeviceCache {
   std::size_t batchTokens() const { return batch_; }
   std::int64_t length = 0;
   std::vector<DeviceLayerCache> layers;
+  // Per layer, the decode step's attention half as recorded over this cache's buffers, and the
+  // numerics it was recorded in (CudaTransformer owns what they mean).
+  std::vector<CudaGraph> decodeGraphs;
+  std::optional<Numerics> graphNumerics;
 
   // Forget every position (the memory stays).
   void clear();

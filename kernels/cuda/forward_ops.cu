@@ -1,6 +1,7 @@
 // The forward pass's small ops (ABI 3): the embedding lookup, e2m1 fake quantization, scaling,
-// residual adds, strided copies and row gathers and scatters. All but the copies are
-// elementwise and grid-stride; each output is the CPU's one operation, so equal bit for bit.
+// residual adds, strided copies, row gathers and scatters, and the window ring's update. All but
+// the copies are elementwise and grid-stride; each output is the CPU's one operation, so equal
+// bit for bit.
 #include "kernels/cuda/fake_quant.cuh"
 #include "kernels/cuda/ops_common.cuh"
 
@@ -55,6 +56,23 @@ __global__ void scatterAddRowsKernel(float* dst, const int* rows, unsigned long 
        i += 1ull * blockDim.x * gridDim.x) {
     float* d = dst + static_cast<unsigned long long>(rows[i / width]) * width + i % width;
     *d = __fadd_rn(*d, src[i]);
+  }
+}
+
+// The run's last `keep` rows (keep <= ringRows) to ring rows position mod ringRows, one thread
+// per value; consecutive positions, so no two rows share a ring row. The start may come from
+// the device (a captured step); a negative one does nothing.
+__global__ void ringUpdateKernel(float* ring, unsigned long long ringRows, unsigned long long width,
+                                 const float* rows, unsigned long long tokens,
+                                 unsigned long long keep, long long start,
+                                 const long long* startOnDevice) {
+  const long long s = runStart(start, startOnDevice);
+  if (s < 0) return;
+  for (unsigned long long i = blockIdx.x * 1ull * blockDim.x + threadIdx.x; i < keep * width;
+       i += 1ull * blockDim.x * gridDim.x) {
+    const unsigned long long row = tokens - keep + i / width, col = i % width;
+    const unsigned long long slot = (static_cast<unsigned long long>(s) + row) % ringRows;
+    ring[slot * width + col] = rows[row * width + col];
   }
 }
 
@@ -139,4 +157,21 @@ FLINT_CUDA_EXPORT int flint_cuda_scatter_add_rows(FlintCudaContext* ctx, float* 
   scatterAddRowsKernel<<<gridFor(count * width), kThreads, 0, rawStream(stream)>>>(
       dst, rows, count * width, width, src);
   return checkLaunch("scatterAddRows");
+}
+
+FLINT_CUDA_EXPORT int flint_cuda_ring_update(FlintCudaContext* ctx, float* ring,
+                                             FlintCudaSize ringRows, FlintCudaSize width,
+                                             const float* rows, FlintCudaSize tokens,
+                                             long long start, const long long* startOnDevice,
+                                             FlintCudaStream* stream) {
+  if (const int s = useDevice(ctx)) return s;
+  if (tokens == 0 || width == 0) return FLINT_CUDA_OK;
+  if (!ring || !rows) return fail("The CUDA ring update was called with a null pointer.");
+  if (ringRows == 0) return fail("The CUDA ring update was given a ring of 0 rows.");
+  if (!startOnDevice && start < 0)
+    return fail("The CUDA ring update was given the negative start position %lld.", start);
+  const unsigned long long keep = tokens < ringRows ? tokens : ringRows;
+  ringUpdateKernel<<<gridFor(keep * width), kThreads, 0, rawStream(stream)>>>(
+      ring, ringRows, width, rows, tokens, keep, start, startOnDevice);
+  return checkLaunch("ringUpdate");
 }

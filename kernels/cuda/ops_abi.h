@@ -206,9 +206,30 @@ typedef struct FlintCudaCompressor {
   float* entries;     // [>= (start + tokens) / ratio, width]
   long long start;
   FlintCudaSize tokens, ratio, width, channels;
+  // A captured decode step's position comes from device memory: when not null, start is read
+  // from here when the op runs, and `start` is ignored. The host then checks nothing that
+  // depends on it; a negative start on the device makes the op do nothing.
+  const long long* startOnDevice;
+  // When not null, the entries this run completes go to staging rows 0, 1, ... (at most
+  // ceil(tokens / ratio) of them) instead of their places in `entries` (which may then be
+  // null; a captured step cannot know them); flint_cuda_commit_entries moves them after the
+  // caller has finished them.
+  float* staging;
 } FlintCudaCompressor;
 typedef int (*FlintCudaCompressFn)(FlintCudaContext* ctx, const FlintCudaCompressor* compressor,
                                    FlintCudaStream* stream);
+// Copies the staging rows of a flint_cuda_compress run over positions start..start+tokens-1
+// (start from startOnDevice when not null) to their places in entries: entry e is row e.
+typedef int (*FlintCudaCommitEntriesFn)(FlintCudaContext* ctx, const float* staging, float* entries,
+                                        FlintCudaSize width, FlintCudaSize ratio, long long start,
+                                        const long long* startOnDevice, FlintCudaSize tokens,
+                                        FlintCudaStream* stream);
+// The window ring's update after a pass: of `tokens` rows (positions start..), the last
+// min(tokens, ringRows) go to ring rows position mod ringRows. start as for commit_entries.
+typedef int (*FlintCudaRingUpdateFn)(FlintCudaContext* ctx, float* ring, FlintCudaSize ringRows,
+                                     FlintCudaSize width, const float* rows, FlintCudaSize tokens,
+                                     long long start, const long long* startOnDevice,
+                                     FlintCudaStream* stream);
 
 // The lightning indexer's scores: for token t at position start + t, which may see the first
 // usable = (start + t + 1) / ratio keys, scores[t, e] = sum_h weights[t, h] * max(0, q[t, h] .
@@ -219,8 +240,9 @@ typedef struct FlintCudaIndexerScores {
   const float* keys;     // [>= entries, dim]
   long long start;
   FlintCudaSize tokens, heads, dim, ratio;
-  FlintCudaSize entries;  // the row length of scores
-  float* scores;          // out [tokens, entries]
+  FlintCudaSize entries;           // the row length of scores
+  float* scores;                   // out [tokens, entries]
+  const long long* startOnDevice;  // as in FlintCudaCompressor
 } FlintCudaIndexerScores;
 typedef int (*FlintCudaIndexerScoresFn)(FlintCudaContext* ctx, const FlintCudaIndexerScores* s,
                                         FlintCudaStream* stream);
@@ -238,6 +260,9 @@ typedef struct FlintCudaAttentionIndices {
   FlintCudaSize maxKeys;  // the row length of indices
   int* indices;           // out [tokens, maxKeys]
   int* counts;            // out [tokens]
+  // As in FlintCudaCompressor; the host cannot check the rows then, so the device cuts a list
+  // at maxKeys (and the picked entries at pickedStride) instead of refusing it.
+  const long long* startOnDevice;
 } FlintCudaAttentionIndices;
 typedef int (*FlintCudaAttentionIndicesFn)(FlintCudaContext* ctx,
                                            const FlintCudaAttentionIndices* indices,
@@ -262,6 +287,20 @@ typedef int (*FlintCudaAddRowsByTokenFn)(FlintCudaContext* ctx, float* dst, cons
                                          const int* rows, FlintCudaSize tokens, FlintCudaSize width,
                                          const float* src, FlintCudaStream* stream);
 
+// ---- graphs: a decode step's ops captured once and replayed -------------------------------
+
+// Between begin and end, the ops queued on `stream` (which must not be null) are recorded, not
+// run; end gives the graph, launch runs it on any stream. While a stream records, ops on other
+// streams and synchronous copies are errors (as in CUDA's stream capture). Arguments are taken
+// when an op is recorded; what device memory holds is read when the graph runs.
+typedef struct FlintCudaGraph FlintCudaGraph;
+typedef int (*FlintCudaGraphBeginFn)(FlintCudaContext* ctx, FlintCudaStream* stream);
+typedef int (*FlintCudaGraphEndFn)(FlintCudaContext* ctx, FlintCudaStream* stream,
+                                   FlintCudaGraph** out);
+typedef int (*FlintCudaGraphLaunchFn)(FlintCudaContext* ctx, FlintCudaGraph* graph,
+                                      FlintCudaStream* stream);
+typedef int (*FlintCudaGraphDestroyFn)(FlintCudaContext* ctx, FlintCudaGraph* graph);
+
 // ---- entry points: each type above is resolved from the symbol of the same name ---------
 // flint_cuda_last_error, flint_cuda_context_create, flint_cuda_context_destroy,
 // flint_cuda_malloc, flint_cuda_free, flint_cuda_host_alloc, flint_cuda_host_free,
@@ -278,7 +317,9 @@ typedef int (*FlintCudaAddRowsByTokenFn)(FlintCudaContext* ctx, float* dst, cons
 // ABI 3: flint_cuda_embed, flint_cuda_fake_quant_e2m1 (FlintCudaFakeQuantFn),
 // flint_cuda_scale, flint_cuda_add, flint_cuda_copy_2d, flint_cuda_gather_rows,
 // flint_cuda_scatter_add_rows, flint_cuda_compress, flint_cuda_indexer_scores,
-// flint_cuda_attention_indices, flint_cuda_grouped_linear, flint_cuda_add_rows_by_token.
+// flint_cuda_attention_indices, flint_cuda_grouped_linear, flint_cuda_add_rows_by_token,
+// flint_cuda_commit_entries, flint_cuda_ring_update, flint_cuda_graph_begin,
+// flint_cuda_graph_end, flint_cuda_graph_launch, flint_cuda_graph_destroy.
 
 #ifdef __cplusplus
 }

@@ -37,6 +37,12 @@ inline unsigned ceilDiv(unsigned long long a, unsigned long long b) {
   return unsigned((a + b - 1) / b);
 }
 
+// The first position of an op's run: from device memory when the op runs (a captured decode
+// step's position changes between replays), else the value the op was called with.
+__device__ inline long long runStart(long long start, const long long* startOnDevice) {
+  return startOnDevice ? *startOnDevice : start;
+}
+
 // Reductions for blockDim.x a multiple of 32 (at most 1024); every thread gets the result.
 // Call the block forms from all threads of the block.
 __device__ inline float warpSum(float v) {

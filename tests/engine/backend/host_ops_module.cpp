@@ -2,7 +2,7 @@
 // forward pass without a GPU: device memory is host memory, streams are tokens, and every op
 // runs at once on the CPU doing the CPU forward pass's float operations in its order, so a
 // composition of ops is bit-identical to the CPU Transformer. This file: the probe, errors,
-// contexts, memory, copies and streams. The device's size is FLINT_HOST_OPS_DEVICE_BYTES (a
+// contexts, memory, copies, streams and graphs. The device's size is FLINT_HOST_OPS_DEVICE_BYTES (a
 // plain byte count), 8 GiB without it; allocations beyond it fail as a real device's do.
 #include "tests/engine/backend/host_ops_module.h"
 
@@ -92,6 +92,15 @@ bool release(void* p, bool pinned) {
   }
   std::free(p);
   return true;
+}
+
+// FLINT_CUDA_OK unless a stream of ctx is being captured: then `call`, which would wait for or
+// disturb work that is only being recorded, fails as CUDA's stream capture refuses it.
+int needNoCapture(FlintCudaContext* ctx, const char* call) {
+  if (!ctx) return FLINT_CUDA_OK;  // needContext refuses it
+  std::lock_guard lock(ctx->captureMutex);
+  if (!ctx->capturing) return FLINT_CUDA_OK;
+  return fail("%s cannot be called while a stream is being captured.", call);
 }
 
 int copy(FlintCudaContext* ctx, void* dst, const void* src, FlintCudaSize bytes, bool toDevice,
@@ -215,6 +224,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_malloc(FlintCudaContext* ctx, FlintCudaSize
   if (!out) return fail("flint_cuda_malloc was called without a place for the pointer.");
   *out = nullptr;
   if (const int s = needContext(ctx)) return s;
+  if (const int s = needNoCapture(ctx, "flint_cuda_malloc")) return s;
   std::string why;
   const unsigned long long capacity = deviceCapacity(why);
   if (!why.empty()) return fail("%s.", why.c_str());
@@ -238,6 +248,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_malloc(FlintCudaContext* ctx, FlintCudaSize
 FLINT_HOST_OPS_EXPORT int flint_cuda_free(FlintCudaContext* ctx, void* ptr) {
   if (!ptr) return FLINT_CUDA_OK;
   if (const int s = needContext(ctx)) return s;
+  if (const int s = needNoCapture(ctx, "flint_cuda_free")) return s;
   if (release(ptr, false)) return FLINT_CUDA_OK;
   return fail("CUDA could not free device memory: %p is not a live device allocation.", ptr);
 }
@@ -247,6 +258,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_host_alloc(FlintCudaContext* ctx, FlintCuda
   if (!out) return fail("flint_cuda_host_alloc was called without a place for the pointer.");
   *out = nullptr;
   if (const int s = needContext(ctx)) return s;
+  if (const int s = needNoCapture(ctx, "flint_cuda_host_alloc")) return s;
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   *out = allocateLocked(r, bytes, true);
@@ -259,6 +271,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_host_alloc(FlintCudaContext* ctx, FlintCuda
 FLINT_HOST_OPS_EXPORT int flint_cuda_host_free(FlintCudaContext* ctx, void* ptr) {
   if (!ptr) return FLINT_CUDA_OK;
   if (const int s = needContext(ctx)) return s;
+  if (const int s = needNoCapture(ctx, "flint_cuda_host_free")) return s;
   if (release(ptr, true)) return FLINT_CUDA_OK;
   return fail("CUDA could not free pinned memory: %p is not a live pinned allocation.", ptr);
 }
@@ -267,35 +280,41 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_host_free(FlintCudaContext* ctx, void* ptr)
 
 FLINT_HOST_OPS_EXPORT int flint_cuda_copy_to_device(FlintCudaContext* ctx, void* dst,
                                                     const void* src, FlintCudaSize bytes) {
+  if (const int s = needNoCapture(ctx, "flint_cuda_copy_to_device")) return s;
   return copy(ctx, dst, src, bytes, true, nullptr, "copyToDevice");
 }
 
 FLINT_HOST_OPS_EXPORT int flint_cuda_copy_to_host(FlintCudaContext* ctx, void* dst, const void* src,
                                                   FlintCudaSize bytes) {
+  if (const int s = needNoCapture(ctx, "flint_cuda_copy_to_host")) return s;
   return copy(ctx, dst, src, bytes, false, nullptr, "copyToHost");
 }
 
 FLINT_HOST_OPS_EXPORT int flint_cuda_copy_to_device_async(FlintCudaContext* ctx, void* dst,
                                                           const void* src, FlintCudaSize bytes,
                                                           FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_copy_to_device_async, ctx, dst, src, bytes, stream);
   return copy(ctx, dst, src, bytes, true, stream, "copyToDeviceAsync");
 }
 
 FLINT_HOST_OPS_EXPORT int flint_cuda_copy_to_host_async(FlintCudaContext* ctx, void* dst,
                                                         const void* src, FlintCudaSize bytes,
                                                         FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_copy_to_host_async, ctx, dst, src, bytes, stream);
   return copy(ctx, dst, src, bytes, false, stream, "copyToHostAsync");
 }
 
 FLINT_HOST_OPS_EXPORT int flint_cuda_memset(FlintCudaContext* ctx, void* dst, int value,
                                             FlintCudaSize bytes) {
   if (const int s = needContext(ctx)) return s;
+  if (const int s = needNoCapture(ctx, "flint_cuda_memset")) return s;
   if (const int s = needMemory("memset", "the destination", dst, bytes)) return s;
   if (bytes) std::memset(dst, value, bytes);
   return FLINT_CUDA_OK;
 }
 
 // ---- streams: every op has finished when it returns, so there is nothing to wait for -----
+// (while a stream captures, waiting would be for ops that have not run: refused)
 
 FLINT_HOST_OPS_EXPORT int flint_cuda_stream_create(FlintCudaContext* ctx, FlintCudaStream** out) {
   if (!out) return fail("flint_cuda_stream_create was called without a place for the stream.");
@@ -313,12 +332,15 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_stream_create(FlintCudaContext* ctx, FlintC
 
 FLINT_HOST_OPS_EXPORT int flint_cuda_stream_synchronize(FlintCudaContext* ctx,
                                                         FlintCudaStream* stream) {
+  if (const int s = needNoCapture(ctx, "flint_cuda_stream_synchronize")) return s;
   return needContext(ctx, stream);
 }
 
 FLINT_HOST_OPS_EXPORT int flint_cuda_stream_query(FlintCudaContext* ctx, FlintCudaStream* stream,
                                                   int* done) {
   if (!done) return fail("flint_cuda_stream_query was called without a place for the answer.");
+  *done = 0;
+  if (const int s = needNoCapture(ctx, "flint_cuda_stream_query")) return s;
   *done = 1;
   return needContext(ctx, stream);
 }
@@ -328,10 +350,64 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_stream_destroy(FlintCudaContext* ctx,
   if (!stream) return fail("flint_cuda_stream_destroy was given no stream.");
   if (const int s = needContext(ctx, stream)) return s;
   {
+    std::lock_guard lock(ctx->captureMutex);
+    if (ctx->capturing == stream)
+      return fail("flint_cuda_stream_destroy was given the stream that is being captured.");
+  }
+  {
     Registry& r = registry();
     std::lock_guard lock(r.mutex);
     r.streams.erase(stream);
   }
   delete stream;
+  return FLINT_CUDA_OK;
+}
+
+// ---- graphs: the ops a stream recorded, re-run in order ----------------------------------
+
+FLINT_HOST_OPS_EXPORT int flint_cuda_graph_begin(FlintCudaContext* ctx, FlintCudaStream* stream) {
+  if (!stream) return fail("flint_cuda_graph_begin cannot capture the default stream.");
+  if (const int s = needContext(ctx, stream)) return s;
+  std::lock_guard lock(ctx->captureMutex);
+  if (ctx->capturing)
+    return fail("flint_cuda_graph_begin was called while a stream is being captured.");
+  ctx->capturing = stream;
+  ctx->recorded.clear();
+  return FLINT_CUDA_OK;
+}
+
+FLINT_HOST_OPS_EXPORT int flint_cuda_graph_end(FlintCudaContext* ctx, FlintCudaStream* stream,
+                                               FlintCudaGraph** out) {
+  if (!out) return fail("flint_cuda_graph_end was called without a place for the graph.");
+  *out = nullptr;
+  if (const int s = needContext(ctx, stream)) return s;
+  auto* graph = new (std::nothrow) FlintCudaGraph;
+  if (!graph) return fail("There was not enough host memory for a CUDA graph.");
+  std::lock_guard lock(ctx->captureMutex);
+  if (!stream || ctx->capturing != stream) {
+    delete graph;
+    return fail("flint_cuda_graph_end was given a stream that is not being captured.");
+  }
+  graph->ops = std::move(ctx->recorded);
+  ctx->recorded.clear();
+  ctx->capturing = nullptr;
+  *out = graph;
+  return FLINT_CUDA_OK;
+}
+
+// Stops at the first op that fails; its sentence stays the last error.
+FLINT_HOST_OPS_EXPORT int flint_cuda_graph_launch(FlintCudaContext* ctx, FlintCudaGraph* graph,
+                                                  FlintCudaStream* stream) {
+  if (const int s = needContext(ctx, stream)) return s;
+  if (!graph) return fail("flint_cuda_graph_launch was given no graph.");
+  if (const int s = needNoCapture(ctx, "flint_cuda_graph_launch")) return s;
+  for (const RecordedOp& op : graph->ops)
+    if (const int s = op(ctx, stream)) return s;
+  return FLINT_CUDA_OK;
+}
+
+FLINT_HOST_OPS_EXPORT int flint_cuda_graph_destroy(FlintCudaContext* ctx, FlintCudaGraph* graph) {
+  if (const int s = needContext(ctx)) return s;
+  delete graph;
   return FLINT_CUDA_OK;
 }

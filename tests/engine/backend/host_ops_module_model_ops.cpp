@@ -50,6 +50,19 @@ void poolWindow(const FlintCudaCompressor& c, long long pos, float* out) {
   }
 }
 
+// The run's first position: *startOnDevice when it is given (read now, as the device reads it
+// when the op runs), else start.
+int runStart(const char* op, long long start, const long long* startOnDevice, long long& out) {
+  if (startOnDevice) {
+    if (const int s = needMemory(op, "the start", startOnDevice, sizeof(long long))) return s;
+    start = *startOnDevice;
+  }
+  if (start < 0)
+    return fail("The CUDA op %s was given start %lld; it must be 0 or more.", op, start);
+  out = start;
+  return FLINT_CUDA_OK;
+}
+
 }  // namespace
 
 // ---- mHC -------------------------------------------------------------------------------------
@@ -60,6 +73,8 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_hc_pre(FlintCudaContext* ctx, const FlintCu
                                             const float* x, const float* mix, const float* scale,
                                             const float* base, FlintCudaSize tokens, float* pre,
                                             float* post, float* comb, FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_hc_pre, ctx, s, x, mix, scale, base, tokens, pre, post, comb,
+                        stream);
   if (const int st = needContext(ctx, stream)) return st;
   if (!s) return fail("The CUDA mHC op was called without a shape.");
   if (tokens == 0) return FLINT_CUDA_OK;
@@ -103,6 +118,8 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_hc_weighted_sum(FlintCudaContext* ctx, cons
                                                      const float* pre, FlintCudaSize tokens,
                                                      FlintCudaSize streams, FlintCudaSize hidden,
                                                      float* y, FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_hc_weighted_sum, ctx, x, pre, tokens, streams, hidden, y,
+                        stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (tokens == 0 || hidden == 0) return FLINT_CUDA_OK;
   const char* op = "hcWeightedSum";
@@ -125,6 +142,8 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_hc_post(FlintCudaContext* ctx, const float*
                                              FlintCudaSize tokens, FlintCudaSize streams,
                                              FlintCudaSize hidden, float* out,
                                              FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_hc_post, ctx, f, res, post, comb, tokens, streams, hidden, out,
+                        stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (tokens == 0 || streams == 0 || hidden == 0) return FLINT_CUDA_OK;
   const std::size_t n = streams, d = hidden, all = tokens * n * d;
@@ -146,6 +165,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_hc_post(FlintCudaContext* ctx, const float*
 FLINT_HOST_OPS_EXPORT int flint_cuda_sparse_attention(FlintCudaContext* ctx,
                                                       const FlintCudaSparseAttention* a,
                                                       FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_sparse_attention, ctx, a, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (!a) return fail("The CUDA sparse attention was called without its arguments.");
   if (a->tokens == 0 || a->heads == 0 || a->headDim == 0) return FLINT_CUDA_OK;
@@ -199,29 +219,39 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_sparse_attention(FlintCudaContext* ctx,
 }
 
 // compressor.cpp pushCompressorToken, one position at a time: the ring rows, then the pooling
-// of each window that completes.
+// of each window that completes (into its entry row, or the next staging row).
 FLINT_HOST_OPS_EXPORT int flint_cuda_compress(FlintCudaContext* ctx, const FlintCudaCompressor* c,
                                               FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_compress, ctx, c, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (!c) return fail("The CUDA compressor was called without its arguments.");
   if (c->tokens == 0) return FLINT_CUDA_OK;
-  const std::size_t m = c->ratio, ch = c->channels, width = c->width;
-  if (m == 0 || width == 0 || (ch != width && ch != 2 * width) || c->start < 0)
-    return fail(
-        "The CUDA compressor takes a ratio of 1 or more, channels of width or 2 * width and a "
-        "start of 0 or more, not ratio %llu, width %llu, channels %llu, start %lld.",
-        c->ratio, c->width, c->channels, c->start);
   const char* op = "compress";
+  long long start = 0;
+  if (const int s = runStart(op, c->start, c->startOnDevice, start)) return s;
+  const std::size_t m = c->ratio, ch = c->channels, width = c->width;
+  if (m == 0 || width == 0 || (ch != width && ch != 2 * width))
+    return fail(
+        "The CUDA compressor takes a ratio of 1 or more and channels of width or 2 * width, "
+        "not ratio %llu, width %llu, channels %llu.",
+        c->ratio, c->width, c->channels);
   const unsigned long long rows = c->tokens * ch * kFloat, ring = 2 * m * ch * kFloat;
-  const unsigned long long entries = (std::size_t(c->start) + c->tokens) / m;
+  const std::size_t firstEntry = std::size_t(start) / m,
+                    entries = (std::size_t(start) + c->tokens) / m;
   if (const int s = needMemory(op, "kv", c->kv, rows)) return s;
   if (const int s = needMemory(op, "the gate", c->gate, rows)) return s;
   if (const int s = needMemory(op, "ape", c->ape, m * ch * kFloat)) return s;
   if (const int s = needMemory(op, "the kv ring", c->ringKv, ring)) return s;
   if (const int s = needMemory(op, "the gate ring", c->ringGate, ring)) return s;
-  if (const int s = needMemory(op, "the entries", c->entries, entries * width * kFloat)) return s;
+  if (c->staging) {
+    if (const int s =
+            needMemory(op, "the staging rows", c->staging, (entries - firstEntry) * width * kFloat))
+      return s;
+  } else if (const int s = needMemory(op, "the entries", c->entries, entries * width * kFloat)) {
+    return s;
+  }
   for (std::size_t t = 0; t < c->tokens; ++t) {
-    const long long pos = c->start + (long long)(t);
+    const long long pos = start + (long long)(t);
     const std::size_t slot = std::size_t(pos) % (2 * m), inWindow = std::size_t(pos) % m;
     float* kvRow = c->ringKv + slot * ch;
     float* gateRow = c->ringGate + slot * ch;
@@ -229,7 +259,55 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_compress(FlintCudaContext* ctx, const Flint
       kvRow[k] = c->kv[t * ch + k];
       gateRow[k] = c->gate[t * ch + k] + c->ape[inWindow * ch + k];
     }
-    if (inWindow == m - 1) poolWindow(*c, pos, c->entries + (std::size_t(pos) / m) * width);
+    if (inWindow != m - 1) continue;
+    const std::size_t e = std::size_t(pos) / m;
+    poolWindow(*c, pos,
+               c->staging ? c->staging + (e - firstEntry) * width : c->entries + e * width);
+  }
+  return FLINT_CUDA_OK;
+}
+
+// The staging rows of a compress run to their entry rows: entry e for each window the run's
+// positions complete.
+FLINT_HOST_OPS_EXPORT int flint_cuda_commit_entries(FlintCudaContext* ctx, const float* staging,
+                                                    float* entries, FlintCudaSize width,
+                                                    FlintCudaSize ratio, long long start,
+                                                    const long long* startOnDevice,
+                                                    FlintCudaSize tokens, FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_commit_entries, ctx, staging, entries, width, ratio, start,
+                        startOnDevice, tokens, stream);
+  if (const int s = needContext(ctx, stream)) return s;
+  if (tokens == 0 || width == 0) return FLINT_CUDA_OK;
+  const char* op = "commitEntries";
+  if (ratio == 0) return fail("The CUDA op %s was given a ratio of 0; it needs 1 or more.", op);
+  if (const int s = runStart(op, start, startOnDevice, start)) return s;
+  const std::size_t first = std::size_t(start) / ratio, end = (std::size_t(start) + tokens) / ratio;
+  if (const int s = needMemory(op, "the staging rows", staging, (end - first) * width * kFloat))
+    return s;
+  if (const int s = needMemory(op, "the entries", entries, end * width * kFloat)) return s;
+  std::copy_n(staging, (end - first) * width, entries + first * width);
+  return FLINT_CUDA_OK;
+}
+
+// cuda_transformer.cpp's window update: the pass's last min(tokens, ringRows) rows to their
+// ring rows, position mod ringRows.
+FLINT_HOST_OPS_EXPORT int flint_cuda_ring_update(FlintCudaContext* ctx, float* ring,
+                                                 FlintCudaSize ringRows, FlintCudaSize width,
+                                                 const float* rows, FlintCudaSize tokens,
+                                                 long long start, const long long* startOnDevice,
+                                                 FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_ring_update, ctx, ring, ringRows, width, rows, tokens, start,
+                        startOnDevice, stream);
+  if (const int s = needContext(ctx, stream)) return s;
+  if (tokens == 0 || width == 0) return FLINT_CUDA_OK;
+  const char* op = "ringUpdate";
+  if (ringRows == 0) return fail("The CUDA op %s was given a ring of 0 rows.", op);
+  if (const int s = runStart(op, start, startOnDevice, start)) return s;
+  if (const int s = needMemory(op, "the ring", ring, ringRows * width * kFloat)) return s;
+  if (const int s = needMemory(op, "the rows", rows, tokens * width * kFloat)) return s;
+  for (std::size_t i = tokens - std::min(tokens, ringRows); i < tokens; ++i) {
+    const std::size_t slot = (std::size_t(start) + i) % ringRows;
+    std::copy_n(rows + i * width, width, ring + slot * width);
   }
   return FLINT_CUDA_OK;
 }
@@ -238,24 +316,26 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_compress(FlintCudaContext* ctx, const Flint
 FLINT_HOST_OPS_EXPORT int flint_cuda_indexer_scores(FlintCudaContext* ctx,
                                                     const FlintCudaIndexerScores* s,
                                                     FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_indexer_scores, ctx, s, stream);
   if (const int st = needContext(ctx, stream)) return st;
   if (!s) return fail("The CUDA indexer scores were called without their arguments.");
   if (s->tokens == 0) return FLINT_CUDA_OK;
-  if (s->ratio == 0 || s->start < 0)
-    return fail("The CUDA indexer scores need a ratio of 1 or more and a start of 0 or more.");
+  const char* op = "indexerScores";
+  long long start = 0;
+  if (const int st = runStart(op, s->start, s->startOnDevice, start)) return st;
+  if (s->ratio == 0) return fail("The CUDA indexer scores need a ratio of 1 or more.");
   const std::size_t H = s->heads, dim = s->dim;
-  const unsigned long long usableLast = (std::size_t(s->start) + s->tokens) / s->ratio;
+  const unsigned long long usableLast = (std::size_t(start) + s->tokens) / s->ratio;
   if (usableLast > s->entries)
     return fail("The CUDA indexer scores need rows of %llu entries for position %lld, not %llu.",
-                usableLast, s->start + (long long)(s->tokens) - 1, s->entries);
-  const char* op = "indexerScores";
+                usableLast, start + (long long)(s->tokens) - 1, s->entries);
   if (const int st = needMemory(op, "q", s->q, s->tokens * H * dim * kFloat)) return st;
   if (const int st = needMemory(op, "the weights", s->weights, s->tokens * H * kFloat)) return st;
   if (const int st = needMemory(op, "the keys", s->keys, usableLast * dim * kFloat)) return st;
   if (const int st = needMemory(op, "the scores", s->scores, s->tokens * s->entries * kFloat))
     return st;
   for (std::size_t t = 0; t < s->tokens; ++t) {
-    const std::size_t usable = (std::size_t(s->start) + t + 1) / s->ratio;
+    const std::size_t usable = (std::size_t(start) + t + 1) / s->ratio;
     const float* qi = s->q + t * H * dim;
     const float* iw = s->weights + t * H;
     float* scores = s->scores + t * s->entries;
@@ -275,16 +355,18 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_indexer_scores(FlintCudaContext* ctx,
 FLINT_HOST_OPS_EXPORT int flint_cuda_attention_indices(FlintCudaContext* ctx,
                                                        const FlintCudaAttentionIndices* a,
                                                        FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_attention_indices, ctx, a, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (!a) return fail("The CUDA attention indices were called without their arguments.");
   if (a->tokens == 0) return FLINT_CUDA_OK;
-  if (a->window == 0 || a->start < 0)
-    return fail("The CUDA attention indices need a window of 1 or more and a start of 0 or more.");
   const char* op = "attentionIndices";
+  long long start = 0;
+  if (const int s = runStart(op, a->start, a->startOnDevice, start)) return s;
+  if (a->window == 0) return fail("The CUDA attention indices need a window of 1 or more.");
   if (const int s = needMemory(op, "the indices", a->indices, a->tokens * a->maxKeys * kInt))
     return s;
   if (const int s = needMemory(op, "the counts", a->counts, a->tokens * kInt)) return s;
-  const long long last = a->start + (long long)(a->tokens) - 1;
+  const long long last = start + (long long)(a->tokens) - 1;
   if (a->picked && a->ratio) {
     const std::size_t pickedLast = std::min<std::size_t>(a->topk, std::size_t(last + 1) / a->ratio);
     if (const int s = needMemory(op, "the picked entries", a->picked,
@@ -292,7 +374,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_attention_indices(FlintCudaContext* ctx,
       return s;
   }
   for (std::size_t t = 0; t < a->tokens; ++t) {
-    const long long pos = a->start + (long long)(t);
+    const long long pos = start + (long long)(t);
     int* out = a->indices + t * a->maxKeys;
     std::size_t count = 0;
     auto push = [&](unsigned long long row) {
@@ -300,7 +382,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_attention_indices(FlintCudaContext* ctx,
       ++count;
     };
     for (long long p = std::max(0LL, pos - (long long)(a->window) + 1); p <= pos; ++p)
-      push(p >= a->start ? a->batchRow + std::size_t(p - a->start) : std::size_t(p) % a->window);
+      push(p >= start ? a->batchRow + std::size_t(p - start) : std::size_t(p) % a->window);
     if (a->ratio) {
       const std::size_t usable = std::size_t(pos + 1) / a->ratio;
       if (a->picked) {

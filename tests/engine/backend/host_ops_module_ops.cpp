@@ -115,12 +115,14 @@ int needRows(const char* op, const char* what, const void* table, unsigned long 
 FLINT_HOST_OPS_EXPORT int flint_cuda_linear(FlintCudaContext* ctx, const FlintCudaWeight* w,
                                             const float* x, FlintCudaSize tokens, float* y,
                                             FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_linear, ctx, w, x, tokens, y, stream);
   return linear("linear", ctx, w, x, tokens, y, stream);
 }
 
 FLINT_HOST_OPS_EXPORT int flint_cuda_linear_gemm(FlintCudaContext* ctx, const FlintCudaWeight* w,
                                                  const float* x, FlintCudaSize tokens, float* y,
                                                  FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_linear_gemm, ctx, w, x, tokens, y, stream);
   return linear("linearGemm", ctx, w, x, tokens, y, stream);
 }
 
@@ -131,6 +133,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_grouped_linear(FlintCudaContext* ctx,
                                                     FlintCudaSize count, FlintCudaSize rows,
                                                     FlintCudaSize cols, const float* x, float* y,
                                                     FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_grouped_linear, ctx, groups, count, rows, cols, x, y, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (count == 0) return FLINT_CUDA_OK;
   const char* op = "groupedLinear";
@@ -166,6 +169,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_grouped_linear(FlintCudaContext* ctx,
 FLINT_HOST_OPS_EXPORT int flint_cuda_rms_norm(FlintCudaContext* ctx, const float* x, const float* w,
                                               FlintCudaSize rows, FlintCudaSize n, float eps,
                                               float* out, FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_rms_norm, ctx, x, w, rows, n, eps, out, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (rows == 0 || n == 0) return FLINT_CUDA_OK;
   if (const int s = needMemory("rmsNorm", "x", x, rows * n * kFloat)) return s;
@@ -182,6 +186,8 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_rotate_pairs(FlintCudaContext* ctx, float* 
                                                   FlintCudaSize rowsPerPosition,
                                                   FlintCudaSize pairs, int conjugate,
                                                   FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_rotate_pairs, ctx, x, rows, rowStride, cos, sin, rowsPerPosition,
+                        pairs, conjugate, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (rows == 0 || pairs == 0) return FLINT_CUDA_OK;
   if (rowsPerPosition == 0)
@@ -203,6 +209,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_rotate_pairs(FlintCudaContext* ctx, float* 
 FLINT_HOST_OPS_EXPORT int flint_cuda_softmax_rows(FlintCudaContext* ctx, float* x,
                                                   FlintCudaSize rows, FlintCudaSize n,
                                                   FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_softmax_rows, ctx, x, rows, n, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (const int s = needMemory("softmax", "x", x, rows * n * kFloat)) return s;
   for (FlintCudaSize r = 0; r < rows; ++r) kernels::softmax(x + r * n, n);
@@ -211,6 +218,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_softmax_rows(FlintCudaContext* ctx, float* 
 
 FLINT_HOST_OPS_EXPORT int flint_cuda_round_to_bf16(FlintCudaContext* ctx, float* x, FlintCudaSize n,
                                                    FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_round_to_bf16, ctx, x, n, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (const int s = needMemory("roundToBf16", "x", x, n * kFloat)) return s;
   if (n) kernels::roundToBf16(x, n);
@@ -220,17 +228,20 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_round_to_bf16(FlintCudaContext* ctx, float*
 FLINT_HOST_OPS_EXPORT int flint_cuda_fake_quant_e4m3(FlintCudaContext* ctx, float* x,
                                                      FlintCudaSize rows, FlintCudaSize n,
                                                      FlintCudaSize block, FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_fake_quant_e4m3, ctx, x, rows, n, block, stream);
   return fakeQuant("fakeQuantE4m3", ctx, x, rows, n, block, stream, kernels::fakeQuantE4m3);
 }
 
 FLINT_HOST_OPS_EXPORT int flint_cuda_fake_quant_e2m1(FlintCudaContext* ctx, float* x,
                                                      FlintCudaSize rows, FlintCudaSize n,
                                                      FlintCudaSize block, FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_fake_quant_e2m1, ctx, x, rows, n, block, stream);
   return fakeQuant("fakeQuantE2m1", ctx, x, rows, n, block, stream, kernels::fakeQuantE2m1);
 }
 
 FLINT_HOST_OPS_EXPORT int flint_cuda_hadamard(FlintCudaContext* ctx, float* x, FlintCudaSize rows,
                                               FlintCudaSize n, FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_hadamard, ctx, x, rows, n, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (rows == 0 || n == 0) return FLINT_CUDA_OK;
   if ((n & (n - 1)) != 0 || n > kMaxHadamard)
@@ -245,6 +256,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_hadamard(FlintCudaContext* ctx, float* x, F
 FLINT_HOST_OPS_EXPORT int flint_cuda_top_k(FlintCudaContext* ctx, const float* values,
                                            FlintCudaSize rows, FlintCudaSize n, FlintCudaSize k,
                                            int* out, FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_top_k, ctx, values, rows, n, k, out, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (k > kMaxTopK) return fail("The CUDA top-k takes at most %llu values, not %llu.", kMaxTopK, k);
   k = std::min(k, n);
@@ -259,6 +271,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_top_k(FlintCudaContext* ctx, const float* v
 FLINT_HOST_OPS_EXPORT int flint_cuda_argmax(FlintCudaContext* ctx, const float* values,
                                             FlintCudaSize rows, FlintCudaSize n, int* out,
                                             FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_argmax, ctx, values, rows, n, out, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (rows == 0) return FLINT_CUDA_OK;
   if (const int s = needMemory("argmax", "the values", values, rows * n * kFloat)) return s;
@@ -274,6 +287,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_argmax(FlintCudaContext* ctx, const float* 
 FLINT_HOST_OPS_EXPORT int flint_cuda_swiglu(FlintCudaContext* ctx, float* g, const float* u,
                                             const float* tokenWeights, FlintCudaSize tokens,
                                             FlintCudaSize n, float limit, FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_swiglu, ctx, g, u, tokenWeights, tokens, n, limit, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (tokens == 0 || n == 0) return FLINT_CUDA_OK;
   if (const int s = needMemory("swiglu", "g", g, tokens * n * kFloat)) return s;
@@ -292,6 +306,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_swiglu(FlintCudaContext* ctx, float* g, con
 // engine/model/moe.cpp Moe::forward's routing, without touching the logits.
 FLINT_HOST_OPS_EXPORT int flint_cuda_route(FlintCudaContext* ctx, const FlintCudaRouting* r,
                                            FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_route, ctx, r, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (!r) return fail("The CUDA MoE routing was called without its arguments.");
   if (r->tokens == 0) return FLINT_CUDA_OK;
@@ -344,6 +359,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_embed(FlintCudaContext* ctx, const unsigned
                                            const int* ids, FlintCudaSize tokens,
                                            FlintCudaSize hidden, FlintCudaSize streams, float* out,
                                            FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_embed, ctx, embed, ids, tokens, hidden, streams, out, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (tokens == 0 || hidden == 0 || streams == 0) return FLINT_CUDA_OK;
   if (const int s = needMemory("embed", "the token ids", ids, tokens * kInt)) return s;
@@ -360,6 +376,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_embed(FlintCudaContext* ctx, const unsigned
 
 FLINT_HOST_OPS_EXPORT int flint_cuda_scale(FlintCudaContext* ctx, float* x, FlintCudaSize n,
                                            float factor, FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_scale, ctx, x, n, factor, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (const int s = needMemory("scale", "x", x, n * kFloat)) return s;
   for (FlintCudaSize i = 0; i < n; ++i) x[i] *= factor;
@@ -368,6 +385,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_scale(FlintCudaContext* ctx, float* x, Flin
 
 FLINT_HOST_OPS_EXPORT int flint_cuda_add(FlintCudaContext* ctx, float* y, const float* x,
                                          FlintCudaSize n, FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_add, ctx, y, x, n, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (const int s = needMemory("add", "y", y, n * kFloat)) return s;
   if (const int s = needMemory("add", "x", x, n * kFloat)) return s;
@@ -379,6 +397,8 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_copy_2d(FlintCudaContext* ctx, void* dst,
                                              FlintCudaSize dstPitch, const void* src,
                                              FlintCudaSize srcPitch, FlintCudaSize widthBytes,
                                              FlintCudaSize rows, FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_copy_2d, ctx, dst, dstPitch, src, srcPitch, widthBytes, rows,
+                        stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (rows == 0 || widthBytes == 0) return FLINT_CUDA_OK;
   if (dstPitch < widthBytes || srcPitch < widthBytes)
@@ -397,6 +417,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_gather_rows(FlintCudaContext* ctx, const fl
                                                  const int* rows, FlintCudaSize count,
                                                  FlintCudaSize width, float* dst,
                                                  FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_gather_rows, ctx, src, rows, count, width, dst, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (count == 0 || width == 0) return FLINT_CUDA_OK;
   if (const int s = needMemory("gatherRows", "the rows", rows, count * kInt)) return s;
@@ -411,6 +432,7 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_scatter_add_rows(FlintCudaContext* ctx, flo
                                                       const int* rows, FlintCudaSize count,
                                                       FlintCudaSize width, const float* src,
                                                       FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_scatter_add_rows, ctx, dst, rows, count, width, src, stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (count == 0 || width == 0) return FLINT_CUDA_OK;
   if (const int s = needMemory("scatterAddRows", "the rows", rows, count * kInt)) return s;
@@ -428,6 +450,8 @@ FLINT_HOST_OPS_EXPORT int flint_cuda_add_rows_by_token(FlintCudaContext* ctx, fl
                                                        const int* offsets, const int* rows,
                                                        FlintCudaSize tokens, FlintCudaSize width,
                                                        const float* src, FlintCudaStream* stream) {
+  FLINT_HOST_OPS_RECORD(flint_cuda_add_rows_by_token, ctx, dst, offsets, rows, tokens, width, src,
+                        stream);
   if (const int s = needContext(ctx, stream)) return s;
   if (tokens == 0 || width == 0) return FLINT_CUDA_OK;
   const char* op = "addRowsByToken";

@@ -1,7 +1,9 @@
 // The forward pass's remaining CUDA ops (ABI 3) against the CPU: kernels::fakeQuantE2m1, the
 // engine's pushCompressorToken token by token, and plain loops written as
 // engine/model/attention.cpp's selectIndexed and attendOne do the work; the grouped linear
-// against the plain one per group. Seeded random inputs.
+// against the plain one per group; what a captured decode step uses (the start read from device
+// memory, staged entries, the window ring's update, graphs) against the plain ops. Seeded
+// random inputs.
 #include "engine/model/compressor.h"
 #include "kernels/cpu/dequant.h"
 #include "kernels/cpu/matmul.h"
@@ -217,7 +219,8 @@ void checkCompressor(CudaOps& ops, std::size_t ratio, std::size_t width,
     const DeviceBuffer dkv = ops.upload(std::span<const float>(kv));
     const DeviceBuffer dgate = ops.upload(std::span<const float>(gate));
     ops.compress({dkv.as<float>(), dgate.as<float>(), ape.as<float>(), ringKv.as<float>(),
-                  ringGate.as<float>(), entries.as<float>(), start, tokens, ratio, width, c});
+                  ringGate.as<float>(), entries.as<float>(), start, tokens, ratio, width, c,
+                  nullptr, nullptr});
     start += std::int64_t(tokens);
     const std::string at = what + " after position " + std::to_string(start);
     // The rings are copies and one float add each: bit for bit.
@@ -254,7 +257,7 @@ TEST_F(CudaForwardOps, CompressMatchesPushCompressorToken) {
 TEST_F(CudaForwardOps, CompressRejectsAMismatchedWidth) {
   const DeviceBuffer any = ops()->allocate(1024);
   float* p = any.as<float>();
-  EXPECT_THROW(ops()->compress({p, p, p, p, p, p, 0, 4, 4, 16, 24}), CudaError);
+  EXPECT_THROW(ops()->compress({p, p, p, p, p, p, 0, 4, 4, 16, 24, nullptr, nullptr}), CudaError);
 }
 
 TEST_F(CudaForwardOps, IndexerScoresMatchCpu) {
@@ -268,7 +271,7 @@ TEST_F(CudaForwardOps, IndexerScoresMatchCpu) {
   const DeviceBuffer dq = upload(q), dw = upload(weights), dk = upload(keys);
   const DeviceBuffer scores = ops()->allocate(tokens * entries * sizeof(float));
   ops()->indexerScores({dq.as<float>(), dw.as<float>(), dk.as<float>(), start, tokens, heads, dim,
-                        ratio, entries, scores.as<float>()});
+                        ratio, entries, scores.as<float>(), nullptr});
   const auto got = download<float>(scores, tokens * entries);
   for (std::size_t t = 0; t < tokens; ++t) {
     const std::size_t usable = (std::size_t(start) + t + 1) / ratio;
@@ -341,7 +344,8 @@ TEST_F(CudaForwardOps, AttentionIndicesFollowTheCpuOrder) {
                                         topk,
                                         maxKeys,
                                         indices.as<std::int32_t>(),
-                                        counts.as<std::int32_t>()};
+                                        counts.as<std::int32_t>(),
+                                        nullptr};
       ops()->attentionIndices(a);
       const auto gotRows = download<std::int32_t>(indices, tokens * maxKeys);
       const auto gotCounts = download<std::int32_t>(counts, tokens);
@@ -366,8 +370,260 @@ TEST_F(CudaForwardOps, AttentionIndicesFollowTheCpuOrder) {
                                      0,
                                      8,
                                      indices.as<std::int32_t>(),
-                                     counts.as<std::int32_t>()};
+                                     counts.as<std::int32_t>(),
+                                     nullptr};
   EXPECT_THROW(ops()->attentionIndices(tooShort), CudaError);
+}
+
+// ---- a captured decode step: the start from device memory, staged entries, graphs -------
+
+// A position in device memory, as a captured step keeps it.
+DeviceBuffer devicePosition(CudaOps& ops, std::int64_t position) {
+  DeviceBuffer d = ops.allocate(sizeof(position));
+  ops.copyToDevice(d.data(), &position, sizeof(position));
+  return d;
+}
+
+// The same runs through the plain compressor and through the captured step's (start read from
+// the device, `start` itself a wrong -1, entries staged, then committed). The same arithmetic,
+// so bit for bit; until the commit, the entry rows keep what they held.
+TEST_F(CudaForwardOps, CompressStagedFromDeviceStartThenCommittedEqualsCompress) {
+  std::mt19937 rng(41);
+  struct Shape {
+    std::size_t ratio, width, channels;
+  };
+  const std::vector<std::size_t> runs = {1, 1, 1, 1, 3, 5, 1, 17, 1, 40, 2, 1, 1};
+  const std::size_t positions = std::accumulate(runs.begin(), runs.end(), std::size_t(0));
+  for (const Shape shape : {Shape{4, 16, 32}, Shape{16, 24, 24}}) {
+    const std::size_t ratio = shape.ratio, width = shape.width, c = shape.channels;
+    const std::string what = "ratio=" + std::to_string(ratio);
+    const DeviceBuffer ape = upload(uniform(ratio * c, -1.0f, 1.0f, rng));
+    const auto kvRing = uniform(2 * ratio * c, -2.0f, 2.0f, rng);
+    const auto gateRing = uniform(2 * ratio * c, -3.0f, 3.0f, rng);
+    const DeviceBuffer kvA = upload(kvRing), gateA = upload(gateRing), kvB = upload(kvRing),
+                       gateB = upload(gateRing);
+    std::vector<float> committed(positions / ratio * width, 99.0f);
+    const DeviceBuffer entriesA = upload(committed), entriesB = upload(committed);
+    const DeviceBuffer staging = ops()->allocate((40 / ratio + 1) * width * sizeof(float));
+    std::int64_t start = 0;
+    for (std::size_t tokens : runs) {
+      const DeviceBuffer kv = upload(uniform(tokens * c, -2.0f, 2.0f, rng));
+      const DeviceBuffer gate = upload(uniform(tokens * c, -3.0f, 3.0f, rng));
+      const DeviceBuffer at = devicePosition(*ops(), start);
+      ops()->compress({kv.as<float>(), gate.as<float>(), ape.as<float>(), kvA.as<float>(),
+                       gateA.as<float>(), entriesA.as<float>(), start, tokens, ratio, width, c,
+                       nullptr, nullptr});
+      ops()->compress({kv.as<float>(), gate.as<float>(), ape.as<float>(), kvB.as<float>(),
+                       gateB.as<float>(), entriesB.as<float>(), -1, tokens, ratio, width, c,
+                       at.as<long long>(), staging.as<float>()});
+      const std::string when = what + " run at " + std::to_string(start);
+      expectBitwise(download<float>(entriesB, committed.size()), committed,
+                    "entries before the commit " + when);
+      ops()->commitEntries(staging.as<float>(), entriesB.as<float>(), width, ratio, -1,
+                           at.as<long long>(), tokens);
+      committed = download<float>(entriesA, committed.size());
+      expectBitwise(download<float>(entriesB, committed.size()), committed, "entries " + when);
+      expectBitwise(download<float>(kvB, kvRing.size()), download<float>(kvA, kvRing.size()),
+                    "ring kv " + when);
+      expectBitwise(download<float>(gateB, gateRing.size()),
+                    download<float>(gateA, gateRing.size()), "ring gate " + when);
+      start += std::int64_t(tokens);
+    }
+  }
+}
+
+// Rows of a capacity-long score row, few of them usable at first: the scores from a start in
+// device memory (`start` itself a wrong -1) equal the plain op's, -infinity past the usable.
+TEST_F(CudaForwardOps, IndexerScoresFromDeviceStartEqualPlain) {
+  std::mt19937 rng(42);
+  const std::size_t heads = 8, dim = 128, ratio = 4, capacity = 40;
+  const DeviceBuffer keys = upload(uniform(capacity * dim, -1.0f, 1.0f, rng));
+  const DeviceBuffer plain = ops()->allocate(6 * capacity * sizeof(float));
+  const DeviceBuffer fromDevice = ops()->allocate(6 * capacity * sizeof(float));
+  // Decode steps before the first entry, early, late, with the row full; a run of 6.
+  for (auto [start, tokens] :
+       {std::pair<std::int64_t, std::size_t>{0, 1}, {3, 1}, {57, 1}, {159, 1}, {10, 6}}) {
+    const DeviceBuffer q = upload(uniform(tokens * heads * dim, -1.0f, 1.0f, rng));
+    const DeviceBuffer w = upload(uniform(tokens * heads, -0.5f, 0.5f, rng));
+    const DeviceBuffer at = devicePosition(*ops(), start);
+    FlintCudaIndexerScores s{
+        q.as<float>(), w.as<float>(), keys.as<float>(),  start,  tokens, heads, dim,
+        ratio,         capacity,      plain.as<float>(), nullptr};
+    ops()->indexerScores(s);
+    s.start = -1;
+    s.scores = fromDevice.as<float>();
+    s.startOnDevice = at.as<long long>();
+    ops()->indexerScores(s);
+    const auto want = download<float>(plain, tokens * capacity);
+    expectBitwise(download<float>(fromDevice, tokens * capacity), want,
+                  "indexer scores at " + std::to_string(start));
+    const std::size_t usable = (std::size_t(start) + 1) / ratio;
+    if (usable < capacity) {
+      EXPECT_EQ(want[usable], -std::numeric_limits<float>::infinity()) << "start " << start;
+    }
+  }
+}
+
+TEST_F(CudaForwardOps, AttentionIndicesFromDeviceStartEqualPlain) {
+  std::mt19937 rng(43);
+  const std::size_t window = 8, topk = 3, stride = 5, maxKeys = 64, maxTokens = 5;
+  std::uniform_int_distribution<std::int32_t> entry(0, 99);
+  std::vector<std::int32_t> picked(maxTokens * stride);
+  for (std::int32_t& p : picked) p = entry(rng);
+  const DeviceBuffer dp = upload(picked);
+  const DeviceBuffer plainRows = ops()->allocate(maxTokens * maxKeys * sizeof(std::int32_t));
+  const DeviceBuffer deviceRows = ops()->allocate(maxTokens * maxKeys * sizeof(std::int32_t));
+  const DeviceBuffer plainCounts = ops()->allocate(maxTokens * sizeof(std::int32_t));
+  const DeviceBuffer deviceCounts = ops()->allocate(maxTokens * sizeof(std::int32_t));
+  for (auto [start, tokens] :
+       {std::pair<std::int64_t, std::size_t>{0, 1}, {3, 1}, {9, 1}, {40, 1}, {5, maxTokens}})
+    for (std::size_t ratio : {4u, 0u})
+      for (bool withPicks : {true, false}) {
+        const DeviceBuffer at = devicePosition(*ops(), start);
+        FlintCudaAttentionIndices a{start,
+                                    tokens,
+                                    window,
+                                    100,
+                                    1000,
+                                    ratio,
+                                    withPicks ? dp.as<std::int32_t>() : nullptr,
+                                    stride,
+                                    topk,
+                                    maxKeys,
+                                    plainRows.as<std::int32_t>(),
+                                    plainCounts.as<std::int32_t>(),
+                                    nullptr};
+        ops()->attentionIndices(a);
+        a.start = -1;
+        a.indices = deviceRows.as<std::int32_t>();
+        a.counts = deviceCounts.as<std::int32_t>();
+        a.startOnDevice = at.as<long long>();
+        ops()->attentionIndices(a);
+        const std::string what = "start " + std::to_string(start) + " ratio " +
+                                 std::to_string(ratio) + " picks " + std::to_string(withPicks);
+        const auto counts = download<std::int32_t>(plainCounts, tokens);
+        ASSERT_EQ(download<std::int32_t>(deviceCounts, tokens), counts) << what;
+        const auto want = download<std::int32_t>(plainRows, tokens * maxKeys);
+        const auto got = download<std::int32_t>(deviceRows, tokens * maxKeys);
+        for (std::size_t t = 0; t < tokens; ++t)
+          EXPECT_TRUE(std::equal(want.begin() + std::ptrdiff_t(t * maxKeys),
+                                 want.begin() + std::ptrdiff_t(t * maxKeys) + counts[t],
+                                 got.begin() + std::ptrdiff_t(t * maxKeys)))
+              << what << " token " << t;
+      }
+}
+
+// The host cannot check a row against a start it does not know: the device cuts the list at
+// maxKeys instead of writing past the row.
+TEST_F(CudaForwardOps, AttentionIndicesFromDeviceStartStayInTheirRow) {
+  const std::size_t maxKeys = 8;
+  const DeviceBuffer rows = upload(std::vector<std::int32_t>(2 * maxKeys, -7));
+  const DeviceBuffer count = ops()->allocate(sizeof(std::int32_t));
+  const DeviceBuffer at = devicePosition(*ops(), 100);  // 8 window keys and 25 entries
+  ops()->attentionIndices({-1, 1, 8, 100, 1000, 4, nullptr, 0, 0, maxKeys, rows.as<std::int32_t>(),
+                           count.as<std::int32_t>(), at.as<long long>()});
+  EXPECT_EQ(download<std::int32_t>(count, 1)[0], std::int32_t(maxKeys));
+  const auto got = download<std::int32_t>(rows, 2 * maxKeys);
+  EXPECT_TRUE(
+      std::all_of(got.begin() + maxKeys, got.end(), [](std::int32_t v) { return v == -7; }));
+}
+
+// What the forward pass did with copy2d runs: of `tokens` rows, the last min(tokens, ringRows)
+// to ring row position mod ringRows.
+std::vector<float> cpuRingUpdate(std::vector<float> ring, std::size_t ringRows, std::size_t width,
+                                 const std::vector<float>& rows, std::size_t tokens,
+                                 std::int64_t start) {
+  for (std::size_t i = tokens - std::min(tokens, ringRows); i < tokens; ++i)
+    std::copy_n(rows.begin() + std::ptrdiff_t(i * width), width,
+                ring.begin() + std::ptrdiff_t((std::size_t(start) + i) % ringRows * width));
+  return ring;
+}
+
+TEST_F(CudaForwardOps, RingUpdateEqualsCpuLoop) {
+  std::mt19937 rng(44);
+  const std::size_t ringRows = 8, width = 5;
+  // One row, at the ring's last row, wrapping, exactly a ring, more than a ring.
+  for (auto [start, tokens] :
+       {std::pair<std::int64_t, std::size_t>{0, 1}, {7, 1}, {13, 3}, {5, ringRows}, {2, 19}})
+    for (bool onDevice : {false, true}) {
+      const auto ring = uniform(ringRows * width, -1.0f, 1.0f, rng);
+      const auto rows = uniform(tokens * width, 2.0f, 3.0f, rng);
+      const DeviceBuffer dRing = upload(ring), dRows = upload(rows);
+      const DeviceBuffer at = devicePosition(*ops(), start);
+      ops()->ringUpdate(dRing.as<float>(), ringRows, width, dRows.as<float>(), tokens,
+                        onDevice ? -1 : start, onDevice ? at.as<long long>() : nullptr);
+      expectBitwise(download<float>(dRing, ring.size()),
+                    cpuRingUpdate(ring, ringRows, width, rows, tokens, start),
+                    "ringUpdate start " + std::to_string(start) + " tokens " +
+                        std::to_string(tokens) + (onDevice ? " from the device" : ""));
+    }
+}
+
+// Recording runs nothing; each replay computes from what device memory holds at its launch.
+TEST_F(CudaForwardOps, GraphReplaysReadDeviceMemoryAtEachLaunch) {
+  std::mt19937 rng(45);
+  const std::size_t n = 1000;
+  const CudaStream stream = ops()->createStream();
+  const auto x0 = uniform(n, -1.0f, 1.0f, rng), y0 = uniform(n, -1.0f, 1.0f, rng);
+  const DeviceBuffer x = upload(x0), y = upload(y0);
+  ops()->beginCapture(stream);
+  ops()->scale(x.as<float>(), n, 0.37f, &stream);
+  ops()->add(y.as<float>(), x.as<float>(), n, &stream);
+  const CudaGraph graph = ops()->endCapture(stream);
+  ASSERT_TRUE(graph);
+  expectBitwise(download<float>(x, n), x0, "x after recording");
+  expectBitwise(download<float>(y, n), y0, "y after recording");
+  for (int replay = 0; replay < 2; ++replay) {
+    const auto xs = uniform(n, -3.0f, 3.0f, rng), ys = uniform(n, -3.0f, 3.0f, rng);
+    ops()->copyToDevice(x.data(), xs.data(), n * sizeof(float));
+    ops()->copyToDevice(y.data(), ys.data(), n * sizeof(float));
+    std::vector<float> scaled = xs, sum = ys;
+    for (std::size_t i = 0; i < n; ++i) {
+      scaled[i] *= 0.37f;
+      sum[i] += scaled[i];
+    }
+    ops()->launch(graph);  // the default stream: after the copies, before the downloads
+    expectBitwise(download<float>(x, n), scaled, "x of replay " + std::to_string(replay));
+    expectBitwise(download<float>(y, n), sum, "y of replay " + std::to_string(replay));
+  }
+}
+
+// A recorded ring update follows the position the step stores on the device before each replay.
+TEST_F(CudaForwardOps, RecordedRingUpdateFollowsTheDevicePosition) {
+  std::mt19937 rng(46);
+  const std::size_t ringRows = 8, width = 5;
+  const CudaStream stream = ops()->createStream();
+  auto ring = uniform(ringRows * width, -1.0f, 1.0f, rng);
+  const DeviceBuffer dRing = upload(ring), row = ops()->allocate(width * sizeof(float));
+  const DeviceBuffer position = devicePosition(*ops(), 0);
+  ops()->beginCapture(stream);
+  ops()->ringUpdate(dRing.as<float>(), ringRows, width, row.as<float>(), 1, 0,
+                    position.as<long long>(), &stream);
+  const CudaGraph graph = ops()->endCapture(stream);
+  for (std::int64_t p : {std::int64_t(3), std::int64_t(12), std::int64_t(15)}) {
+    const auto rowHost = uniform(width, 2.0f, 3.0f, rng);
+    ops()->copyToDevice(row.data(), rowHost.data(), width * sizeof(float));
+    ops()->copyToDevice(position.data(), &p, sizeof(p));
+    ops()->launch(graph);  // the default stream: after the copies, before the downloads
+    ring = cpuRingUpdate(ring, ringRows, width, rowHost, 1, p);
+    expectBitwise(download<float>(dRing, ring.size()), ring, "ring at " + std::to_string(p));
+  }
+}
+
+// Waiting for a stream that records is one of the calls CUDA refuses; the recording is spoiled,
+// ending it says so, and the stream runs its ops again.
+TEST_F(CudaForwardOps, GraphRecordingRefusesTheDefaultStreamAndWaiting) {
+  EXPECT_THROW(ops()->beginCapture(CudaStream()), CudaError);
+  const CudaStream stream = ops()->createStream();
+  const DeviceBuffer x = upload(std::vector<float>(4, 1.0f));
+  ops()->synchronize();  // the upload has landed before `stream`, which does not wait for it
+  ops()->beginCapture(stream);
+  ops()->scale(x.as<float>(), 4, 2.0f, &stream);
+  EXPECT_THROW(ops()->synchronize(&stream), CudaError);
+  EXPECT_THROW(ops()->endCapture(stream), CudaError);
+  ops()->scale(x.as<float>(), 4, 3.0f, &stream);
+  ops()->synchronize(&stream);
+  EXPECT_EQ(download<float>(x, 4), std::vector<float>(4, 3.0f)) << "the recorded scale ran";
 }
 
 }  // namespace

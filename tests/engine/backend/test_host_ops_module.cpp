@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include <random>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace flint::engine {
@@ -131,7 +133,13 @@ TEST_F(HostOps, ProbesOneDeviceAndHasEveryEntryPoint) {
                            "flint_cuda_indexer_scores",
                            "flint_cuda_attention_indices",
                            "flint_cuda_grouped_linear",
-                           "flint_cuda_add_rows_by_token"})
+                           "flint_cuda_add_rows_by_token",
+                           "flint_cuda_commit_entries",
+                           "flint_cuda_ring_update",
+                           "flint_cuda_graph_begin",
+                           "flint_cuda_graph_end",
+                           "flint_cuda_graph_launch",
+                           "flint_cuda_graph_destroy"})
     EXPECT_NE(module()->symbol(name), nullptr) << name;
   // The kernels library linked into the module stays private to it.
   EXPECT_EQ(module()->symbol("_ZN5flint7kernels7softmaxEPfm"), nullptr);
@@ -399,7 +407,9 @@ TEST_F(HostOps, CompressIsPushCompressorTokenBeforeNormAndRope) {
                                     count,
                                     ratio,
                                     width,
-                                    c};
+                                    c,
+                                    nullptr,
+                                    nullptr};
       ops()->compress(run);
     }
     std::vector<float> cos(entries * pairs), sin(entries * pairs);
@@ -411,6 +421,239 @@ TEST_F(HostOps, CompressIsPushCompressorTokenBeforeNormAndRope) {
     ops()->rotatePairs(dEntries.as<float>() + width - 2 * pairs, entries, width, dCos.as<float>(),
                        dSin.as<float>(), 1, pairs, false);
     EXPECT_EQ(bitsOf(download<float>(dEntries)), bitsOf(cache.entries)) << "ratio " << ratio;
+  }
+}
+
+// ---- graphs and positions read from device memory ---------------------------------------
+
+TEST_F(HostOps, AGraphRunsItsOpsOnWhatMemoryHoldsAtEachLaunch) {
+  std::mt19937 rng(6);
+  const std::size_t n = 37;
+  const std::vector<float> x0 = normal(n, 1.0f, rng), y0 = normal(n, 1.0f, rng);
+  const DeviceBuffer x = upload(x0), y = upload(y0);
+  const CudaStream stream = ops()->createStream();
+  ops()->beginCapture(stream);
+  ops()->scale(x.as<float>(), n, 2.0f, &stream);
+  ops()->add(y.as<float>(), x.as<float>(), n, &stream);
+  const CudaGraph graph = ops()->endCapture(stream);
+  ASSERT_TRUE(graph);
+  EXPECT_EQ(bitsOf(download<float>(x)), bitsOf(x0)) << "recorded, not run";
+  EXPECT_EQ(bitsOf(download<float>(y)), bitsOf(y0)) << "recorded, not run";
+
+  std::vector<float> wantY = y0;
+  for (const CudaStream* on : {&stream, static_cast<const CudaStream*>(nullptr)}) {
+    const std::vector<float> fresh = normal(n, 1.0f, rng);
+    ops()->copyToDevice(x.data(), fresh.data(), n * sizeof(float));
+    ops()->launch(graph, on);
+    std::vector<float> wantX(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      wantX[i] = fresh[i] * 2.0f;
+      wantY[i] += wantX[i];
+    }
+    EXPECT_EQ(bitsOf(download<float>(x)), bitsOf(wantX)) << (on ? "on the stream" : "default");
+    EXPECT_EQ(bitsOf(download<float>(y)), bitsOf(wantY)) << (on ? "on the stream" : "default");
+  }
+}
+
+TEST_F(HostOps, WhileCapturingSynchronousCallsAndOtherStreamsAreRefused) {
+  const std::size_t n = 8;
+  const std::vector<float> ones(n, 1.0f);
+  const DeviceBuffer x = upload(ones);
+  const CudaStream stream = ops()->createStream(), other = ops()->createStream();
+  ops()->beginCapture(stream);
+  ops()->scale(x.as<float>(), n, 3.0f, &stream);
+  const std::string capturing = "while a stream is being captured";
+  expectRefusal([&] { ops()->copyToDevice(x.data(), ones.data(), n * sizeof(float)); },
+                "flint_cuda_copy_to_device cannot be called " + capturing);
+  expectRefusal([&] { ops()->download<float>(x.data(), n); }, capturing);
+  expectRefusal([&] { ops()->fill(x.data(), 0, n * sizeof(float)); }, capturing);
+  expectRefusal([&] { ops()->allocate(64); }, "flint_cuda_malloc cannot be called " + capturing);
+  expectRefusal([&] { ops()->allocatePinned(64); }, capturing);
+  expectRefusal([&] { ops()->synchronize(&stream); }, capturing);
+  expectRefusal([&] { ops()->scale(x.as<float>(), n, 3.0f); },
+                "flint_cuda_scale was called on the default stream " + capturing);
+  expectRefusal([&] { ops()->scale(x.as<float>(), n, 3.0f, &other); },
+                "flint_cuda_scale was called on another stream " + capturing);
+  const CudaGraph graph = ops()->endCapture(stream);
+
+  ops()->launch(graph, &stream);
+  EXPECT_EQ(download<float>(x), std::vector<float>(n, 3.0f)) << "only the recorded op ran";
+}
+
+TEST_F(HostOps, ALaunchChecksEachOpAgainstTheMemoryOfThatMoment) {
+  const CudaStream stream = ops()->createStream();
+  CudaGraph graph;
+  {
+    const DeviceBuffer x = upload(std::vector<float>(8, 1.0f));
+    ops()->beginCapture(stream);
+    ops()->scale(x.as<float>(), 8, 2.0f, &stream);
+    graph = ops()->endCapture(stream);
+    ops()->launch(graph, &stream);
+  }
+  expectRefusal([&] { ops()->launch(graph, &stream); }, "which is not device memory");
+}
+
+// A decode step captured once, the way the GPU forward pass replays it: compress one token into
+// staging at the position device memory holds, then commit. Replayed token by token, it leaves
+// the entries and rings that compress with a plain start leaves.
+TEST_F(HostOps, CapturedCompressWithStagingAndCommitIsCompressWithStart) {
+  std::mt19937 rng(7);
+  const std::size_t width = 16, tokens = 13, prefill = 5;
+  for (const std::size_t ratio : {4u, 3u}) {
+    const std::size_t c = ratio == 4 ? 2 * width : width;  // with overlap (CSA) and without
+    const std::vector<float> kv = normal(tokens * c, 1.0f, rng),
+                             gate = normal(tokens * c, 1.0f, rng),
+                             ape = normal(ratio * c, 0.5f, rng);
+    const DeviceBuffer dkv = upload(kv), dGate = upload(gate), dApe = upload(ape);
+    struct State {
+      DeviceBuffer ringKv, ringGate, entries;
+    };
+    const std::size_t ringBytes = 2 * ratio * c * sizeof(float);
+    const std::size_t entryBytes = tokens / ratio * width * sizeof(float);
+    State plain{ops()->allocate(ringBytes), ops()->allocate(ringBytes),
+                ops()->allocate(entryBytes)};
+    State staged{ops()->allocate(ringBytes), ops()->allocate(ringBytes),
+                 ops()->allocate(entryBytes)};
+    auto compressor = [&](State& state, std::size_t start, std::size_t count) {
+      return FlintCudaCompressor{dkv.as<float>() + start * c,
+                                 dGate.as<float>() + start * c,
+                                 dApe.as<float>(),
+                                 state.ringKv.as<float>(),
+                                 state.ringGate.as<float>(),
+                                 state.entries.as<float>(),
+                                 (long long)(start),
+                                 count,
+                                 ratio,
+                                 width,
+                                 c,
+                                 nullptr,
+                                 nullptr};
+    };
+    ops()->compress(compressor(plain, 0, prefill));
+    for (std::size_t t = prefill; t < tokens; ++t) ops()->compress(compressor(plain, t, 1));
+
+    ops()->compress(compressor(staged, 0, prefill));
+    const DeviceBuffer stepKv = ops()->allocate(c * sizeof(float));
+    const DeviceBuffer stepGate = ops()->allocate(c * sizeof(float));
+    const DeviceBuffer position = ops()->allocate(sizeof(std::int64_t));
+    const DeviceBuffer staging = ops()->allocate(width * sizeof(float));
+    const CudaStream stream = ops()->createStream();
+    ops()->beginCapture(stream);
+    FlintCudaCompressor step = compressor(staged, 0, 1);
+    step.kv = stepKv.as<float>();
+    step.gate = stepGate.as<float>();
+    step.startOnDevice = position.as<long long>();
+    step.staging = staging.as<float>();
+    ops()->compress(step, &stream);
+    ops()->commitEntries(staging.as<float>(), staged.entries.as<float>(), width, ratio, 0,
+                         position.as<long long>(), 1, &stream);
+    const CudaGraph graph = ops()->endCapture(stream);
+    step.ratio = 0;  // the graph holds its own copy of the arguments
+    for (std::size_t t = prefill; t < tokens; ++t) {
+      const auto pos = std::int64_t(t);
+      ops()->copyToDevice(stepKv.data(), kv.data() + t * c, c * sizeof(float));
+      ops()->copyToDevice(stepGate.data(), gate.data() + t * c, c * sizeof(float));
+      ops()->copyToDevice(position.data(), &pos, sizeof(pos));
+      ops()->launch(graph, &stream);
+    }
+    EXPECT_EQ(bitsOf(download<float>(staged.entries)), bitsOf(download<float>(plain.entries)))
+        << "ratio " << ratio;
+    EXPECT_EQ(bitsOf(download<float>(staged.ringKv)), bitsOf(download<float>(plain.ringKv)));
+    EXPECT_EQ(bitsOf(download<float>(staged.ringGate)), bitsOf(download<float>(plain.ringGate)));
+  }
+}
+
+// cuda_transformer.cpp's copy loop: runs of the pass's last min(T, W) rows to position mod W.
+TEST_F(HostOps, RingUpdateIsTheWindowCopyLoop) {
+  std::mt19937 rng(8);
+  const std::size_t W = 4, width = 6;
+  const std::pair<std::size_t, std::size_t> passes[] = {{0, 1}, {9, 1}, {2, 3}, {6, 4}, {5, 7}};
+  const DeviceBuffer position = ops()->allocate(sizeof(std::int64_t));
+  for (const auto& [start, T] : passes) {
+    const std::vector<float> ring = normal(W * width, 1.0f, rng),
+                             rows = normal(T * width, 1.0f, rng);
+    std::vector<float> want = ring;
+    const std::size_t keep = std::min(W, T);
+    for (std::size_t i = T - keep; i < T;) {
+      const std::size_t slot = (start + i) % W, run = std::min(T - i, W - slot);
+      std::copy_n(rows.data() + i * width, run * width, want.data() + slot * width);
+      i += run;
+    }
+    const DeviceBuffer dRows = upload(rows), dRing = upload(ring), dRingOnDevice = upload(ring);
+    ops()->ringUpdate(dRing.as<float>(), W, width, dRows.as<float>(), T, std::int64_t(start),
+                      nullptr);
+    EXPECT_EQ(bitsOf(download<float>(dRing)), bitsOf(want)) << start << " " << T;
+    const auto pos = std::int64_t(start);
+    ops()->copyToDevice(position.data(), &pos, sizeof(pos));
+    ops()->ringUpdate(dRingOnDevice.as<float>(), W, width, dRows.as<float>(), T, 0,
+                      position.as<long long>());
+    EXPECT_EQ(bitsOf(download<float>(dRingOnDevice)), bitsOf(want)) << start << " " << T;
+  }
+}
+
+// The same call with its start in device memory (and a wrong `start` field, which it ignores)
+// writes the same keys and scores.
+TEST_F(HostOps, AttentionIndicesAndIndexerScoresReadTheStartFromDeviceMemory) {
+  std::mt19937 rng(9);
+  const std::size_t window = 4, ratio = 4, topk = 3, maxKeys = window + topk, heads = 2, dim = 8;
+  const std::size_t entries = 8;
+  const DeviceBuffer keys = upload(normal(entries * dim, 1.0f, rng));
+  const DeviceBuffer position = ops()->allocate(sizeof(std::int64_t));
+  const std::pair<std::size_t, std::size_t> passes[] = {{0, 1}, {5, 1}, {17, 1}, {9, 3}};
+  for (const auto& [start, T] : passes) {
+    std::vector<std::int32_t> picked(T * topk, 0);
+    for (std::size_t t = 0; t < T; ++t) {
+      const std::size_t usable = (start + t + 1) / ratio;
+      for (std::size_t j = 0; j < std::min(topk, usable); ++j)
+        picked[t * topk + j] = std::int32_t(usable - 1 - j);
+    }
+    const DeviceBuffer dPicked = upload(picked), q = upload(normal(T * heads * dim, 1.0f, rng)),
+                       weights = upload(normal(T * heads, 1.0f, rng));
+    const auto pos = std::int64_t(start);
+    ops()->copyToDevice(position.data(), &pos, sizeof(pos));
+    for (const bool withPicked : {true, false}) {
+      const std::size_t keysPerToken = withPicked ? maxKeys : window + entries;
+      std::vector<DeviceBuffer> indices, counts;
+      for (const bool onDevice : {false, true}) {
+        indices.push_back(ops()->allocate(T * keysPerToken * sizeof(std::int32_t)));
+        counts.push_back(ops()->allocate(T * sizeof(std::int32_t)));
+        const FlintCudaAttentionIndices a{onDevice ? 0 : (long long)(start),
+                                          T,
+                                          window,
+                                          100,
+                                          200,
+                                          ratio,
+                                          withPicked ? dPicked.as<int>() : nullptr,
+                                          topk,
+                                          topk,
+                                          keysPerToken,
+                                          indices.back().as<int>(),
+                                          counts.back().as<int>(),
+                                          onDevice ? position.as<long long>() : nullptr};
+        ops()->attentionIndices(a);
+      }
+      EXPECT_EQ(download<std::int32_t>(indices[1]), download<std::int32_t>(indices[0]))
+          << start << " " << T << " " << withPicked;
+      EXPECT_EQ(download<std::int32_t>(counts[1]), download<std::int32_t>(counts[0]));
+    }
+    std::vector<DeviceBuffer> scores;
+    for (const bool onDevice : {false, true}) {
+      scores.push_back(ops()->allocate(T * entries * sizeof(float)));
+      const FlintCudaIndexerScores s{q.as<float>(),
+                                     weights.as<float>(),
+                                     keys.as<float>(),
+                                     onDevice ? 0 : (long long)(start),
+                                     T,
+                                     heads,
+                                     dim,
+                                     ratio,
+                                     entries,
+                                     scores.back().as<float>(),
+                                     onDevice ? position.as<long long>() : nullptr};
+      ops()->indexerScores(s);
+    }
+    EXPECT_EQ(bitsOf(download<float>(scores[1])), bitsOf(download<float>(scores[0])))
+        << start << " " << T;
   }
 }
 
