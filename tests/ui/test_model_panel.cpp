@@ -14,7 +14,7 @@
 #include "app/store/settings.h"
 #include "engine/backend/cuda_module.h"
 #include "tests/app/remote/serve_process.h"
-#include "tests/ui/greedy_database.h"
+#include "tests/ui/model_panel_test_support.h"
 #include "ui/chat_controller.h"
 #include "ui/engine_worker.h"
 #include "ui/local_path.h"
@@ -23,11 +23,9 @@
 
 #include <QDir>
 #include <QFile>
-#include <QQmlComponent>
 #include <QQmlEngine>
 #include <QQuickItem>
 #include <QQuickStyle>
-#include <QQuickWindow>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QThread>
@@ -42,21 +40,12 @@
 #include <thread>
 
 using flint::ui::ChatController;
-using flint::ui::MessageModel;
 using flint::ui::ModelPanelModel;
 namespace store = flint::store;
 
 Q_IMPORT_QML_PLUGIN(FlintPlugin)
 
-namespace {
-
-constexpr int kTimeoutMs = 60000;
-
-QString tinyDir() {
-  return QDir::cleanPath(QStringLiteral(FLINT_TINY_DIR));
-}
-
-}  // namespace
+using namespace flint::ui::testing;
 
 class ModelPanelTest : public QObject {
   Q_OBJECT
@@ -67,10 +56,7 @@ class ModelPanelTest : public QObject {
 
   void init() {
     QVERIFY(dir_.isValid());
-    dbPath_ = dir_.path() + "/panel.db";
-    flint::ui::testing::createGreedyDatabase(dbPath_, 4);
-    chat_.emplace();
-    chat_->setDatabasePath(dbPath_);
+    startChatOnFreshStore(dir_, dbPath_, chat_);
     panel_.emplace();
     panel_->setChat(&*chat_);
   }
@@ -91,7 +77,7 @@ class ModelPanelTest : public QObject {
   }
 
   void aFolderThatIsNotV4IsASentenceAndTheModelStays() {
-    loadTiny();
+    loadTiny(*chat_);
     QTemporaryDir other;
     QFile config(other.path() + "/config.json");
     QVERIFY(config.open(QIODevice::WriteOnly));
@@ -116,7 +102,7 @@ class ModelPanelTest : public QObject {
     QVERIFY2(chat_->error().startsWith("The model could not be loaded: ") &&
                  chat_->error().endsWith("flint-tiny is still in use."),
              qPrintable(chat_->error()));
-    QCOMPARE(replyState(), QStringLiteral("done"));
+    QCOMPARE(replyState(*chat_), QStringLiteral("done"));
 
     panel_->setFolder(dir_.path() + "/missing");
     QVERIFY(panel_->error().startsWith("The folder ") &&
@@ -124,7 +110,7 @@ class ModelPanelTest : public QObject {
   }
 
   void aCancelledLoadKeepsThePreviousModel() {
-    loadTiny();
+    loadTiny(*chat_);
     QTemporaryDir copy;
     const QString other = copy.path() + "/other-model";
     std::filesystem::copy(tinyDir().toStdString(), other.toStdString(),
@@ -139,7 +125,7 @@ class ModelPanelTest : public QObject {
     QCOMPARE(chat_->modelName(), QStringLiteral("flint-tiny"));
     QCOMPARE(chat_->loadPhase(), QString());
     // The reply queues behind the abandoned load and runs on the previous model.
-    QCOMPARE(replyState(), QStringLiteral("done"));
+    QCOMPARE(replyState(*chat_), QStringLiteral("done"));
     QCOMPARE(chat_->modelName(), QStringLiteral("flint-tiny"));
     QCOMPARE(QDir::cleanPath(chat_->modelDir()), tinyDir());
     QCOMPARE(chat_->error(), QString());
@@ -150,12 +136,12 @@ class ModelPanelTest : public QObject {
     chat_->cancelLoad();
     QCOMPARE(chat_->modelStatus(), QStringLiteral("idle"));
     QCOMPARE(chat_->modelName(), QString());
-    QCOMPARE(replyState(), QStringLiteral("error"));  // "No model is loaded…"
+    QCOMPARE(replyState(*chat_), QStringLiteral("error"));  // "No model is loaded…"
     QCOMPARE(chat_->modelStatus(), QStringLiteral("idle"));
   }
 
   void aBudgetIsSavedAndReloadsTheModel() {
-    loadTiny();
+    loadTiny(*chat_);
     panel_->setFolder(tinyDir());
     const qint64 half = panel_->routedExpertBytes() / 2;
     QSignalSpy planChanged(&*panel_, &ModelPanelModel::inspected);
@@ -173,7 +159,7 @@ class ModelPanelTest : public QObject {
       QCOMPARE(store::effectiveSettings(peek.database(), {}).memory.hostBytes,
                std::optional<std::uint64_t>(std::uint64_t(half)));
     }
-    QCOMPARE(replyState(), QStringLiteral("done"));
+    QCOMPARE(replyState(*chat_), QStringLiteral("done"));
     QVERIFY(chat_->stats()->expertTiers());
 
     panel_->applyBudget(0);  // back to the machine's plan
@@ -186,7 +172,7 @@ class ModelPanelTest : public QObject {
   void theComputeDescriptionAppearsAfterALoad() {
     QCOMPARE(panel_->computeText(), QString());
     QSignalSpy computeChanged(&*panel_, &ModelPanelModel::computeChanged);
-    loadTiny();
+    loadTiny(*chat_);
     QVERIFY(computeChanged.count() > 0);
     QVERIFY2(chat_->computeDescription().startsWith("CPU"),
              qPrintable(chat_->computeDescription()));
@@ -209,7 +195,7 @@ class ModelPanelTest : public QObject {
 
     QQmlEngine engine;
     std::unique_ptr<QObject> window;
-    openPanel(engine, window);
+    openModelPanel(engine, *chat_, window);
     auto* gpu = window->findChild<QObject*>("computeGpu");
     auto* cpu = window->findChild<QObject*>("computeCpu");
     auto* note = window->findChild<QObject*>("gpuNote");
@@ -223,7 +209,7 @@ class ModelPanelTest : public QObject {
   // The stored GPU choice reaches the load as ComputeDevice::Cuda (which fails in words without
   // a device), and choosing the CPU is saved and loads with ComputeDevice::Cpu.
   void choosingTheCpuLoadsOnTheCpu() {
-    loadTiny();
+    loadTiny(*chat_);
     panel_->setFolder(tinyDir());
     chat_->setComputeOnGpu(true);
     QVERIFY(panel_->computeOnGpu());
@@ -249,7 +235,7 @@ class ModelPanelTest : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(chat_->modelStatus(), QStringLiteral("ready"), kTimeoutMs);
     QVERIFY2(chat_->computeDescription().startsWith("CPU"),
              qPrintable(chat_->computeDescription()));
-    QCOMPARE(replyState(), QStringLiteral("done"));
+    QCOMPARE(replyState(*chat_), QStringLiteral("done"));
   }
 
   void theRemoteEntryIsTestedInWordsAndSaved() {
@@ -306,7 +292,7 @@ class ModelPanelTest : public QObject {
   // answers too (they take turns), follows nothing once switched off, and says why it cannot
   // start on a port already taken.
   void theLocalServerAnswersOtherProgramsBesideTheChat() {
-    loadTiny();
+    loadTiny(*chat_);
     chat_->setServing(true, 0);
     QTRY_VERIFY_WITH_TIMEOUT(!chat_->serverUrl().isEmpty(), kTimeoutMs);
     QCOMPARE(chat_->serverError(), QString());
@@ -328,7 +314,7 @@ class ModelPanelTest : public QObject {
     request.sampling.temperature = 0;
     request.maxTokens = 24;
     std::thread other([&] { flint::remote::RemoteChat(endpoint).generate(request, sink); });
-    QCOMPARE(replyState(), QStringLiteral("done"));  // the chat answers meanwhile
+    QCOMPARE(replyState(*chat_), QStringLiteral("done"));  // the chat answers meanwhile
     other.join();
     QVERIFY(!sink.answer.empty());
 
@@ -386,7 +372,7 @@ class ModelPanelTest : public QObject {
     flint::testing::ServeProcess server(FLINT_TEST_CLI, {});
     QQmlEngine engine;
     std::unique_ptr<QObject> window;
-    openPanel(engine, window);
+    openModelPanel(engine, *chat_, window);
     QVERIFY(window && !QTest::currentTestFailed());
     const auto find = [&](const char* name) { return window->findChild<QQuickItem*>(name); };
     auto* model = window->findChild<ModelPanelModel*>("modelPanelModel");
@@ -471,7 +457,7 @@ class ModelPanelTest : public QObject {
                           std::filesystem::copy_options::recursive);
     QQmlEngine engine;
     std::unique_ptr<QObject> window;
-    openPanel(engine, window);
+    openModelPanel(engine, *chat_, window);
     QVERIFY(window && !QTest::currentTestFailed());
     auto* model = window->findChild<ModelPanelModel*>("modelPanelModel");
     auto* browse = window->findChild<QQuickItem*>("browseFolderButton");
@@ -571,7 +557,7 @@ class ModelPanelTest : public QObject {
     QList<double> fractions;
     connect(&*chat_, &ChatController::loadPhaseChanged, this,
             [&] { fractions.append(chat_->loadFraction()); });
-    loadTiny();
+    loadTiny(*chat_);
     QCOMPARE(chat_->loadFraction(), -1.0);
     QList<double> measured;
     for (double f : fractions)
@@ -622,42 +608,10 @@ class ModelPanelTest : public QObject {
   }
 
  private:
-  // A window with the model panel on the test's chat, the panel open.
-  void openPanel(QQmlEngine& engine, std::unique_ptr<QObject>& window) {
-    engine.addImportPath(QStringLiteral("qrc:/"));
-    QQmlComponent component(&engine);
-    component.setData(
-        "import QtQuick\nimport QtQuick.Controls\nimport Flint\n"
-        "ApplicationWindow { width: 700; height: 700; visible: true\n"
-        "  required property ChatController chat\n"
-        "  ModelPanel { objectName: 'panel'; controller: chat } }",
-        QUrl());
-    window.reset(component.createWithInitialProperties({{"chat", QVariant::fromValue(&*chat_)}}));
-    QVERIFY2(window, qPrintable(component.errorString()));
-    QVERIFY(QTest::qWaitForWindowExposed(qobject_cast<QQuickWindow*>(window.get())));
-    QObject* dialog = window->findChild<QObject*>("panel");
-    QVERIFY(dialog);
-    QMetaObject::invokeMethod(dialog, "open");
-  }
-
   void testConnection() {
     panel_->testConnection();
     QVERIFY(panel_->testingConnection());
     QTRY_VERIFY_WITH_TIMEOUT(!panel_->testingConnection(), kTimeoutMs);
-  }
-
-  void loadTiny() {
-    chat_->setModelDir(tinyDir());
-    QTRY_COMPARE_WITH_TIMEOUT(chat_->modelStatus(), QStringLiteral("ready"), kTimeoutMs);
-  }
-
-  // Sends a question in a new conversation; the state of its reply.
-  QString replyState() {
-    chat_->newConversation();
-    QSignalSpy finished(&*chat_, &ChatController::replyFinished);
-    chat_->send("Hello?");
-    if (!finished.wait(kTimeoutMs)) return QStringLiteral("timed out");
-    return chat_->messages()->index(1).data(MessageModel::StateRole).toString();
   }
 
   QTemporaryDir dir_;

@@ -5,12 +5,10 @@
 // plan, and a reply streams to the end; the CPU chosen again reloads on the CPU.
 #include "app/store/conversation_service.h"
 #include "app/store/settings.h"
-#include "tests/ui/greedy_database.h"
+#include "tests/ui/model_panel_test_support.h"
 #include "ui/chat_controller.h"
 #include "ui/model_panel_model.h"
 
-#include <QDir>
-#include <QQmlComponent>
 #include <QQmlEngine>
 #include <QQuickItem>
 #include <QQuickStyle>
@@ -23,20 +21,16 @@
 #include <optional>
 
 using flint::ui::ChatController;
-using flint::ui::MessageModel;
 using flint::ui::ModelPanelModel;
 namespace store = flint::store;
 
 Q_IMPORT_QML_PLUGIN(FlintPlugin)
 
+using namespace flint::ui::testing;
+
 namespace {
 
-constexpr int kTimeoutMs = 60000;
 const QString kDeviceName = QStringLiteral("Host emulation of the CUDA ops");
-
-QString tinyDir() {
-  return QDir::cleanPath(QStringLiteral(FLINT_TINY_DIR));
-}
 
 }  // namespace
 
@@ -53,10 +47,7 @@ class ModelPanelGpuTest : public QObject {
 
   void init() {
     QVERIFY(dir_.isValid());
-    dbPath_ = dir_.path() + "/panel.db";
-    flint::ui::testing::createGreedyDatabase(dbPath_, 4);
-    chat_.emplace();
-    chat_->setDatabasePath(dbPath_);
+    startChatOnFreshStore(dir_, dbPath_, chat_);
   }
   void cleanup() {
     window_.reset();
@@ -75,7 +66,7 @@ class ModelPanelGpuTest : public QObject {
   }
 
   void choosingTheGpuLoadsOnTheDevice() {
-    loadTiny();
+    loadTiny(*chat_);
     openPanel();
     QVERIFY2(model_->computeText().startsWith("Computes on CPU"),
              qPrintable(model_->computeText()));
@@ -100,12 +91,12 @@ class ModelPanelGpuTest : public QObject {
              qPrintable(text));
     QCOMPARE(item("computeText")->property("text").toString(), text);
 
-    QCOMPARE(replyState(), QStringLiteral("done"));
+    QCOMPARE(replyState(*chat_), QStringLiteral("done"));
     QCOMPARE(chat_->error(), QString());
   }
 
   void choosingTheCpuAgainReloadsOnTheCpu() {
-    loadTiny();
+    loadTiny(*chat_);
     chat_->setComputeOnGpu(true);
     QTRY_COMPARE_WITH_TIMEOUT(chat_->modelStatus(), QStringLiteral("ready"), kTimeoutMs);
     QVERIFY2(chat_->computeDescription().startsWith("CUDA: " + kDeviceName),
@@ -128,31 +119,19 @@ class ModelPanelGpuTest : public QObject {
     QCOMPARE(chat_->devicePlan(), QString());
     QCOMPARE(model_->computeText(),
              QStringLiteral("Computes on %1.").arg(chat_->computeDescription()));
-    QCOMPARE(replyState(), QStringLiteral("done"));
+    QCOMPARE(replyState(*chat_), QStringLiteral("done"));
   }
 
  private:
   // A window with the model panel open on the test's chat and on flint-tiny's folder.
   void openPanel() {
     engine_ = std::make_unique<QQmlEngine>();
-    engine_->addImportPath(QStringLiteral("qrc:/"));
-    QQmlComponent component(engine_.get());
-    component.setData(
-        "import QtQuick\nimport QtQuick.Controls\nimport Flint\n"
-        "ApplicationWindow { width: 700; height: 900; visible: true\n"
-        "  required property ChatController chat\n"
-        "  ModelPanel { objectName: 'panel'; controller: chat } }",
-        QUrl());
-    window_.reset(component.createWithInitialProperties({{"chat", QVariant::fromValue(&*chat_)}}));
-    QVERIFY2(window_, qPrintable(component.errorString()));
-    QVERIFY(QTest::qWaitForWindowExposed(qobject_cast<QQuickWindow*>(window_.get())));
-    QObject* dialog = window_->findChild<QObject*>("panel");
-    QVERIFY(dialog);
+    openModelPanel(*engine_, *chat_, window_);
+    QVERIFY(window_ && !QTest::currentTestFailed());
     model_ = window_->findChild<ModelPanelModel*>("modelPanelModel");
     QVERIFY(model_);
     model_->setFolder(tinyDir());
     QVERIFY2(model_->valid(), qPrintable(model_->error()));
-    QMetaObject::invokeMethod(dialog, "open");
     QTRY_VERIFY(item("computeGpu")->isVisible());
   }
 
@@ -169,20 +148,6 @@ class ModelPanelGpuTest : public QObject {
     const QPointF centre = target->mapToScene(QPointF(target->width() / 2, target->height() / 2));
     QTest::mouseClick(qobject_cast<QQuickWindow*>(window_.get()), Qt::LeftButton, {},
                       centre.toPoint());
-  }
-
-  void loadTiny() {
-    chat_->setModelDir(tinyDir());
-    QTRY_COMPARE_WITH_TIMEOUT(chat_->modelStatus(), QStringLiteral("ready"), kTimeoutMs);
-  }
-
-  // Sends a question in a new conversation; the state of its reply.
-  QString replyState() {
-    chat_->newConversation();
-    QSignalSpy finished(&*chat_, &ChatController::replyFinished);
-    chat_->send("Hello?");
-    if (!finished.wait(kTimeoutMs)) return QStringLiteral("timed out");
-    return chat_->messages()->index(1).data(MessageModel::StateRole).toString();
   }
 
   QTemporaryDir dir_;

@@ -1,7 +1,7 @@
 #pragma once
 // What the CUDA op tests share: one CudaOps for the whole run (every test skips, saying why,
-// when no device is usable), seeded random inputs, host <-> device helpers, and the bit for bit
-// comparison.
+// when no device is usable), seeded random inputs, host <-> device helpers, CPU loops that ops
+// are held to (the host emulation's test uses them too), and the bit for bit comparison.
 #include "engine/backend/cuda_ops.h"
 
 #include <gtest/gtest.h>
@@ -98,6 +98,19 @@ inline std::vector<float> fakeQuantInput(std::size_t rows, std::size_t n, std::s
     x[i] = std::ldexp(mantissa(rng), exponent(rng) / int((i / block) % 3 + 1));
   std::fill_n(x.begin(), block, 0.0f);  // an all-zero block: the amax floor decides
   return x;
+}
+
+// dst[t, :] += src[rows[j], :] for j = offsets[t] .. offsets[t + 1] - 1, in that order: the loop
+// addRowsByToken is held to.
+inline std::vector<float> addRowsByTokenOnCpu(std::vector<float> dst,
+                                              const std::vector<std::int32_t>& offsets,
+                                              const std::vector<std::int32_t>& rows,
+                                              std::size_t width, const std::vector<float>& src) {
+  for (std::size_t t = 0; t + 1 < offsets.size(); ++t)
+    for (std::int32_t j = offsets[t]; j < offsets[t + 1]; ++j)
+      for (std::size_t c = 0; c < width; ++c)
+        dst[t * width + c] += src[std::size_t(rows[std::size_t(j)]) * width + c];
+  return dst;
 }
 
 // Bit for bit (so NaN payloads and signed zeros count too), reporting the first few misses.

@@ -175,11 +175,7 @@ TEST_F(CudaForwardOps, AddRowsByTokenAddsInOrder) {
   const std::vector<std::int32_t> offsets = {0, 3, 3, 7, 8, 10};
   const std::vector<std::int32_t> rows = {3, 0, 5, 11, 3, 1, 3, 4, 7, 3};
   const auto dst = uniform(tokens * width, -1.0f, 1.0f, rng);
-  std::vector<float> want = dst;
-  for (std::size_t t = 0; t < tokens; ++t)
-    for (std::int32_t j = offsets[t]; j < offsets[t + 1]; ++j)
-      for (std::size_t c = 0; c < width; ++c)
-        want[t * width + c] += src[std::size_t(rows[std::size_t(j)]) * width + c];
+  const std::vector<float> want = addRowsByTokenOnCpu(dst, offsets, rows, width, src);
   const DeviceBuffer dDst = upload(dst), dOffsets = upload(offsets), dRows = upload(rows),
                      dSrc = upload(src);
   ops()->addRowsByToken(dDst.as<float>(), dOffsets.as<std::int32_t>(), dRows.as<std::int32_t>(),
@@ -296,6 +292,30 @@ TEST_F(CudaForwardOps, IndexerScoresMatchCpu) {
   }
 }
 
+// The key lists the attention index tests ask for, from a start on the host: an 8-position
+// window, the batch's keys from entry row 100 and the compressed entries from row 1000, the
+// first kIndicesTopk of each token's kIndicesStride picks (every usable entry without `picked`),
+// rows of kIndicesMaxKeys keys.
+constexpr std::size_t kIndicesWindow = 8, kIndicesTopk = 3, kIndicesStride = 5,
+                      kIndicesMaxKeys = 64;
+FlintCudaAttentionIndices indicesRequest(std::int64_t start, std::size_t tokens, std::size_t ratio,
+                                         const std::int32_t* picked, const DeviceBuffer& indices,
+                                         const DeviceBuffer& counts) {
+  return {start,
+          tokens,
+          kIndicesWindow,
+          100,
+          1000,
+          ratio,
+          picked,
+          kIndicesStride,
+          kIndicesTopk,
+          kIndicesMaxKeys,
+          indices.as<std::int32_t>(),
+          counts.as<std::int32_t>(),
+          nullptr};
+}
+
 // attendOne's key list for the token at `pos`, as rows of the entry array the op addresses.
 std::vector<std::int32_t> cpuKeyRows(const FlintCudaAttentionIndices& a, std::int64_t pos,
                                      const std::vector<std::int32_t>& picked, std::size_t t) {
@@ -317,51 +337,41 @@ std::vector<std::int32_t> cpuKeyRows(const FlintCudaAttentionIndices& a, std::in
 
 TEST_F(CudaForwardOps, AttentionIndicesFollowTheCpuOrder) {
   std::mt19937 rng(38);
-  const std::size_t window = 8, tokens = 12, topk = 3, stride = 5, maxKeys = 64;
+  const std::size_t tokens = 12;
   const std::int64_t start = 5;  // the first tokens' windows reach back into the ring
   // Each token's picks: distinct entries below its usable count, in a shuffled order.
-  std::vector<std::int32_t> picked(tokens * stride, -1);
+  std::vector<std::int32_t> picked(tokens * kIndicesStride, -1);
   for (std::size_t t = 0; t < tokens; ++t) {
     const std::size_t usable = (std::size_t(start) + t + 1) / 4;
     std::vector<std::int32_t> all(usable);
     std::iota(all.begin(), all.end(), 0);
     std::shuffle(all.begin(), all.end(), rng);
-    std::copy_n(all.begin(), std::min(topk, usable), picked.begin() + std::ptrdiff_t(t * stride));
+    std::copy_n(all.begin(), std::min(kIndicesTopk, usable),
+                picked.begin() + std::ptrdiff_t(t * kIndicesStride));
   }
   const DeviceBuffer dp = upload(picked);
-  const DeviceBuffer indices = ops()->allocate(tokens * maxKeys * sizeof(std::int32_t));
+  const DeviceBuffer indices = ops()->allocate(tokens * kIndicesMaxKeys * sizeof(std::int32_t));
   const DeviceBuffer counts = ops()->allocate(tokens * sizeof(std::int32_t));
   for (std::size_t ratio : {4u, 0u})
     for (bool withPicks : {true, false}) {
-      const FlintCudaAttentionIndices a{start,
-                                        tokens,
-                                        window,
-                                        100,
-                                        1000,
-                                        ratio,
-                                        withPicks ? dp.as<std::int32_t>() : nullptr,
-                                        stride,
-                                        topk,
-                                        maxKeys,
-                                        indices.as<std::int32_t>(),
-                                        counts.as<std::int32_t>(),
-                                        nullptr};
+      const FlintCudaAttentionIndices a = indicesRequest(
+          start, tokens, ratio, withPicks ? dp.as<std::int32_t>() : nullptr, indices, counts);
       ops()->attentionIndices(a);
-      const auto gotRows = download<std::int32_t>(indices, tokens * maxKeys);
+      const auto gotRows = download<std::int32_t>(indices, tokens * kIndicesMaxKeys);
       const auto gotCounts = download<std::int32_t>(counts, tokens);
       for (std::size_t t = 0; t < tokens; ++t) {
         const auto want = cpuKeyRows(a, start + std::int64_t(t), picked, t);
         ASSERT_EQ(gotCounts[t], std::int32_t(want.size())) << "token " << t << " ratio " << ratio;
         const std::vector<std::int32_t> got(
-            gotRows.begin() + std::ptrdiff_t(t * maxKeys),
-            gotRows.begin() + std::ptrdiff_t(t * maxKeys) + std::ptrdiff_t(want.size()));
+            gotRows.begin() + std::ptrdiff_t(t * kIndicesMaxKeys),
+            gotRows.begin() + std::ptrdiff_t(t * kIndicesMaxKeys) + std::ptrdiff_t(want.size()));
         EXPECT_EQ(got, want) << "token " << t << " ratio " << ratio << " picks " << withPicks;
       }
     }
   // A row too short for the last token's keys is refused with a sentence, not overrun.
   FlintCudaAttentionIndices tooShort{start,
                                      tokens,
-                                     window,
+                                     kIndicesWindow,
                                      100,
                                      1000,
                                      4,
@@ -466,13 +476,15 @@ TEST_F(CudaForwardOps, IndexerScoresFromDeviceStartEqualPlain) {
 
 TEST_F(CudaForwardOps, AttentionIndicesFromDeviceStartEqualPlain) {
   std::mt19937 rng(43);
-  const std::size_t window = 8, topk = 3, stride = 5, maxKeys = 64, maxTokens = 5;
+  const std::size_t maxTokens = 5;
   std::uniform_int_distribution<std::int32_t> entry(0, 99);
-  std::vector<std::int32_t> picked(maxTokens * stride);
+  std::vector<std::int32_t> picked(maxTokens * kIndicesStride);
   for (std::int32_t& p : picked) p = entry(rng);
   const DeviceBuffer dp = upload(picked);
-  const DeviceBuffer plainRows = ops()->allocate(maxTokens * maxKeys * sizeof(std::int32_t));
-  const DeviceBuffer deviceRows = ops()->allocate(maxTokens * maxKeys * sizeof(std::int32_t));
+  const DeviceBuffer plainRows =
+      ops()->allocate(maxTokens * kIndicesMaxKeys * sizeof(std::int32_t));
+  const DeviceBuffer deviceRows =
+      ops()->allocate(maxTokens * kIndicesMaxKeys * sizeof(std::int32_t));
   const DeviceBuffer plainCounts = ops()->allocate(maxTokens * sizeof(std::int32_t));
   const DeviceBuffer deviceCounts = ops()->allocate(maxTokens * sizeof(std::int32_t));
   for (auto [start, tokens] :
@@ -480,19 +492,9 @@ TEST_F(CudaForwardOps, AttentionIndicesFromDeviceStartEqualPlain) {
     for (std::size_t ratio : {4u, 0u})
       for (bool withPicks : {true, false}) {
         const DeviceBuffer at = devicePosition(*ops(), start);
-        FlintCudaAttentionIndices a{start,
-                                    tokens,
-                                    window,
-                                    100,
-                                    1000,
-                                    ratio,
-                                    withPicks ? dp.as<std::int32_t>() : nullptr,
-                                    stride,
-                                    topk,
-                                    maxKeys,
-                                    plainRows.as<std::int32_t>(),
-                                    plainCounts.as<std::int32_t>(),
-                                    nullptr};
+        FlintCudaAttentionIndices a =
+            indicesRequest(start, tokens, ratio, withPicks ? dp.as<std::int32_t>() : nullptr,
+                           plainRows, plainCounts);
         ops()->attentionIndices(a);
         a.start = -1;
         a.indices = deviceRows.as<std::int32_t>();
@@ -503,12 +505,12 @@ TEST_F(CudaForwardOps, AttentionIndicesFromDeviceStartEqualPlain) {
                                  std::to_string(ratio) + " picks " + std::to_string(withPicks);
         const auto counts = download<std::int32_t>(plainCounts, tokens);
         ASSERT_EQ(download<std::int32_t>(deviceCounts, tokens), counts) << what;
-        const auto want = download<std::int32_t>(plainRows, tokens * maxKeys);
-        const auto got = download<std::int32_t>(deviceRows, tokens * maxKeys);
+        const auto want = download<std::int32_t>(plainRows, tokens * kIndicesMaxKeys);
+        const auto got = download<std::int32_t>(deviceRows, tokens * kIndicesMaxKeys);
         for (std::size_t t = 0; t < tokens; ++t)
-          EXPECT_TRUE(std::equal(want.begin() + std::ptrdiff_t(t * maxKeys),
-                                 want.begin() + std::ptrdiff_t(t * maxKeys) + counts[t],
-                                 got.begin() + std::ptrdiff_t(t * maxKeys)))
+          EXPECT_TRUE(std::equal(want.begin() + std::ptrdiff_t(t * kIndicesMaxKeys),
+                                 want.begin() + std::ptrdiff_t(t * kIndicesMaxKeys) + counts[t],
+                                 got.begin() + std::ptrdiff_t(t * kIndicesMaxKeys)))
               << what << " token " << t;
       }
 }

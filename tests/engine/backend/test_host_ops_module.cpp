@@ -8,6 +8,8 @@
 #include "kernels/cpu/dequant.h"
 #include "kernels/cpu/matmul.h"
 
+#include "tests/engine/backend/cuda_test_support.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -276,23 +278,20 @@ TEST_F(HostOps, GroupedLinearIsTheCpuMatmulPerGroup) {
   EXPECT_EQ(bitsOf(download<float>(y)), bitsOf(want));
 
   // A group whose weight is not the promised shape, or whose rows run past y, is refused.
+  const auto expectGroupsRefused = [&](const std::string& fragment) {
+    const DeviceBuffer refused = upload(groups);
+    expectRefusal(
+        [&] {
+          ops()->groupedLinear(refused.as<FlintCudaLinearGroup>(), groups.size(), rows, cols,
+                               dx.as<float>(), y.as<float>());
+        },
+        fragment);
+  };
   groups[1].w.cols = cols - 1;
-  const DeviceBuffer misshapen = upload(groups);
-  expectRefusal(
-      [&] {
-        ops()->groupedLinear(misshapen.as<FlintCudaLinearGroup>(), groups.size(), rows, cols,
-                             dx.as<float>(), y.as<float>());
-      },
-      "200 x 299 weight in group 1");
+  expectGroupsRefused("200 x 299 weight in group 1");
   groups[1].w.cols = cols;
   groups[1].tokens = 22;
-  const DeviceBuffer tooLong = upload(groups);
-  expectRefusal(
-      [&] {
-        ops()->groupedLinear(tooLong.as<FlintCudaLinearGroup>(), groups.size(), rows, cols,
-                             dx.as<float>(), y.as<float>());
-      },
-      "groupedLinear needs 26400 bytes of x");
+  expectGroupsRefused("groupedLinear needs 26400 bytes of x");
 }
 
 TEST_F(HostOps, AddRowsByTokenIsTheLoopInOrder) {
@@ -304,11 +303,7 @@ TEST_F(HostOps, AddRowsByTokenIsTheLoopInOrder) {
   const std::vector<std::int32_t> offsets = {0, 3, 3, 7, 8};
   const std::vector<std::int32_t> rows = {2, 0, 5, 8, 2, 1, 2, 4};
   const std::vector<float> dst = normal(tokens * width, 1.0f, rng);
-  std::vector<float> want = dst;
-  for (std::size_t t = 0; t < tokens; ++t)
-    for (std::int32_t j = offsets[t]; j < offsets[t + 1]; ++j)
-      for (std::size_t c = 0; c < width; ++c)
-        want[t * width + c] += src[std::size_t(rows[std::size_t(j)]) * width + c];
+  const std::vector<float> want = testing_cuda::addRowsByTokenOnCpu(dst, offsets, rows, width, src);
   const DeviceBuffer dDst = upload(dst), dOffsets = upload(offsets), dRows = upload(rows),
                      dSrc = upload(src);
   ops()->addRowsByToken(dDst.as<float>(), dOffsets.as<std::int32_t>(), dRows.as<std::int32_t>(),
@@ -368,6 +363,48 @@ TEST_F(HostOps, HyperConnectionsAreTheCpuBlockSiteAndHead) {
   }
 }
 
+// What compress reads and writes in device memory: the tokens' kv and gate rows (`channels`
+// wide), the positional bias, and the rings and entries it carries from call to call.
+struct CompressBuffers {
+  const float *kv, *gate, *ape;
+  std::size_t ratio, width, channels;
+  DeviceBuffer ringKv, ringGate, entries;
+
+  // Rings for `ratio` and room for the entries of `tokens` tokens, over kv, gate and ape.
+  static CompressBuffers allocate(const CudaOps& ops, const DeviceBuffer& kv,
+                                  const DeviceBuffer& gate, const DeviceBuffer& ape,
+                                  std::size_t ratio, std::size_t width, std::size_t channels,
+                                  std::size_t tokens) {
+    const std::size_t ringBytes = 2 * ratio * channels * sizeof(float);
+    return {kv.as<float>(),
+            gate.as<float>(),
+            ape.as<float>(),
+            ratio,
+            width,
+            channels,
+            ops.allocate(ringBytes),
+            ops.allocate(ringBytes),
+            ops.allocate(tokens / ratio * width * sizeof(float))};
+  }
+
+  // compress's arguments for `count` tokens from `start`, the start on the host.
+  FlintCudaCompressor run(std::size_t start, std::size_t count) const {
+    return {kv + start * channels,
+            gate + start * channels,
+            ape,
+            ringKv.as<float>(),
+            ringGate.as<float>(),
+            entries.as<float>(),
+            (long long)(start),
+            count,
+            ratio,
+            width,
+            channels,
+            nullptr,
+            nullptr};
+  }
+};
+
 // pushCompressorToken token by token against compress over two runs (the rings carry the
 // first run's rows into the second), then the norm and rotation the caller applies.
 TEST_F(HostOps, CompressIsPushCompressorTokenBeforeNormAndRope) {
@@ -392,26 +429,11 @@ TEST_F(HostOps, CompressIsPushCompressorTokenBeforeNormAndRope) {
 
     const DeviceBuffer dkv = upload(kv), dGate = upload(gate), dApe = upload(w.ape),
                        dNorm = upload(w.norm);
-    const DeviceBuffer ringKv = ops()->allocate(2 * ratio * c * sizeof(float));
-    const DeviceBuffer ringGate = ops()->allocate(ringKv.bytes());
-    const DeviceBuffer dEntries = ops()->allocate(entries * width * sizeof(float));
+    const CompressBuffers device =
+        CompressBuffers::allocate(*ops(), dkv, dGate, dApe, ratio, width, c, tokens);
     const std::pair<std::size_t, std::size_t> runs[] = {{0, split}, {split, tokens - split}};
-    for (const auto& [start, count] : runs) {
-      const FlintCudaCompressor run{dkv.as<float>() + start * c,
-                                    dGate.as<float>() + start * c,
-                                    dApe.as<float>(),
-                                    ringKv.as<float>(),
-                                    ringGate.as<float>(),
-                                    dEntries.as<float>(),
-                                    (long long)(start),
-                                    count,
-                                    ratio,
-                                    width,
-                                    c,
-                                    nullptr,
-                                    nullptr};
-      ops()->compress(run);
-    }
+    for (const auto& [start, count] : runs) ops()->compress(device.run(start, count));
+    const DeviceBuffer& dEntries = device.entries;
     std::vector<float> cos(entries * pairs), sin(entries * pairs);
     for (std::size_t e = 0; e < entries; ++e)
       rope.angles(std::int64_t(e * ratio), cos.data() + e * pairs, sin.data() + e * pairs);
@@ -505,41 +527,21 @@ TEST_F(HostOps, CapturedCompressWithStagingAndCommitIsCompressWithStart) {
                              gate = normal(tokens * c, 1.0f, rng),
                              ape = normal(ratio * c, 0.5f, rng);
     const DeviceBuffer dkv = upload(kv), dGate = upload(gate), dApe = upload(ape);
-    struct State {
-      DeviceBuffer ringKv, ringGate, entries;
-    };
-    const std::size_t ringBytes = 2 * ratio * c * sizeof(float);
-    const std::size_t entryBytes = tokens / ratio * width * sizeof(float);
-    State plain{ops()->allocate(ringBytes), ops()->allocate(ringBytes),
-                ops()->allocate(entryBytes)};
-    State staged{ops()->allocate(ringBytes), ops()->allocate(ringBytes),
-                 ops()->allocate(entryBytes)};
-    auto compressor = [&](State& state, std::size_t start, std::size_t count) {
-      return FlintCudaCompressor{dkv.as<float>() + start * c,
-                                 dGate.as<float>() + start * c,
-                                 dApe.as<float>(),
-                                 state.ringKv.as<float>(),
-                                 state.ringGate.as<float>(),
-                                 state.entries.as<float>(),
-                                 (long long)(start),
-                                 count,
-                                 ratio,
-                                 width,
-                                 c,
-                                 nullptr,
-                                 nullptr};
-    };
-    ops()->compress(compressor(plain, 0, prefill));
-    for (std::size_t t = prefill; t < tokens; ++t) ops()->compress(compressor(plain, t, 1));
+    const CompressBuffers plain =
+        CompressBuffers::allocate(*ops(), dkv, dGate, dApe, ratio, width, c, tokens);
+    const CompressBuffers staged =
+        CompressBuffers::allocate(*ops(), dkv, dGate, dApe, ratio, width, c, tokens);
+    ops()->compress(plain.run(0, prefill));
+    for (std::size_t t = prefill; t < tokens; ++t) ops()->compress(plain.run(t, 1));
 
-    ops()->compress(compressor(staged, 0, prefill));
+    ops()->compress(staged.run(0, prefill));
     const DeviceBuffer stepKv = ops()->allocate(c * sizeof(float));
     const DeviceBuffer stepGate = ops()->allocate(c * sizeof(float));
     const DeviceBuffer position = ops()->allocate(sizeof(std::int64_t));
     const DeviceBuffer staging = ops()->allocate(width * sizeof(float));
     const CudaStream stream = ops()->createStream();
     ops()->beginCapture(stream);
-    FlintCudaCompressor step = compressor(staged, 0, 1);
+    FlintCudaCompressor step = staged.run(0, 1);
     step.kv = stepKv.as<float>();
     step.gate = stepGate.as<float>();
     step.startOnDevice = position.as<long long>();

@@ -2,6 +2,7 @@
 // What the CUDA backbone's tests share: the checkpoints by name, random prompts, load options
 // for either device, and a greedy reply.
 #include "engine/engine.h"
+#include "engine/gpu/cuda_transformer.h"
 #include "tests/engine/model/checkpoint_surgery.h"
 
 #include <filesystem>
@@ -65,6 +66,29 @@ inline GenerateResult greedyReply(Engine& engine, const std::string& question, s
   request.sampling.temperature = 0;
   QuietSink sink;
   return session->generate(request, sink, nullptr);
+}
+
+// A CUDA backbone over `cpu`'s weights, its experts all resident, for a 512-token context.
+inline std::unique_ptr<CudaTransformer> cudaBackbone(const CudaOps& ops, const Transformer& cpu,
+                                                     ExpertStore& below) {
+  DeviceMemoryRequest request;
+  request.deviceName = "the test device";
+  request.totalBytes = request.freeBytes = 4ull << 30;
+  request.contextTokens = 512;
+  return std::make_unique<CudaTransformer>(
+      ops, cpu, below, planDeviceMemory(cpu.config(), cpu.weights(), request), nullptr);
+}
+
+// Logits of decoding `ids` one token at a time from an empty cache.
+inline std::vector<float> decodeOnGpu(CudaTransformer& gpu, std::span<const std::int32_t> ids,
+                                      Numerics numerics) {
+  DeviceCache cache = gpu.newCache();
+  std::vector<float> all, step;
+  for (std::size_t t = 0; t < ids.size(); ++t) {
+    gpu.forward(ids.subspan(t, 1), cache, numerics, false, step);
+    all.insert(all.end(), step.begin(), step.end());
+  }
+  return all;
 }
 
 }  // namespace flint::engine::testing

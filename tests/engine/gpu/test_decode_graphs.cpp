@@ -15,20 +15,10 @@
 namespace flint::engine {
 namespace {
 
+using testing::cudaBackbone;
+using testing::decodeOnGpu;
 using testing::modelDir;
 using testing::randomIds;
-
-// Logits of decoding `ids` one token at a time from an empty cache.
-std::vector<float> decodeOnGpu(CudaTransformer& gpu, std::span<const std::int32_t> ids,
-                               Numerics numerics) {
-  DeviceCache cache = gpu.newCache();
-  std::vector<float> all, step;
-  for (std::size_t t = 0; t < ids.size(); ++t) {
-    gpu.forward(ids.subspan(t, 1), cache, numerics, false, step);
-    all.insert(all.end(), step.begin(), step.end());
-  }
-  return all;
-}
 
 std::vector<float> decodeOnCpu(Transformer& cpu, std::span<const std::int32_t> ids,
                                Numerics numerics) {
@@ -49,12 +39,8 @@ TEST(DecodeGraphs, ReplaysEqualTheOpByOpStepsAndTheCpu) {
   auto ops = CudaOps::open(FLINT_TEST_HOST_OPS_MODULE);
   Transformer cpu(openModelFiles(modelDir("fixture-small")), nullptr);
   ResidentExpertStore below(cpu.weights());
-  DeviceMemoryRequest request;
-  request.deviceName = "emulated";
-  request.totalBytes = request.freeBytes = 4ull << 30;
-  request.contextTokens = 512;
-  const DeviceMemoryPlan plan = planDeviceMemory(cpu.config(), cpu.weights(), request);
-  CudaTransformer gpu(*ops, cpu, below, plan, nullptr);
+  auto backbone = cudaBackbone(*ops, cpu, below);
+  CudaTransformer& gpu = *backbone;
 
   // Past the window (16) and two HCA entries' worth of CSA entries; 130 crosses ratio 128.
   const auto ids = randomIds(130, cpu.config().vocabSize, 21);

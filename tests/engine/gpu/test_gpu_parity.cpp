@@ -4,6 +4,8 @@
 // measured, for docs/BENCHMARKS.md.
 #include "engine/backend/cuda_module.h"
 #include "engine/engine.h"
+#include "engine/model/model_files.h"
+#include "engine/model/transformer.h"
 #include "tests/engine/gpu/backbone_test_support.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -145,6 +148,26 @@ TEST_F(GpuParity, SpeculationIsLosslessOnTheGpu) {
     std::printf("speculation on the GPU (%s): %zu drafts, %zu accepted\n",
                 numerics == Numerics::Fp32 ? "fp32" : "official", spec.stats.spec.draftTokens,
                 spec.stats.spec.acceptedTokens);
+  }
+}
+
+// Replaying a decode step's recorded graphs runs the same kernels on the same memory as
+// launching them one by one: the two must agree to the bit on the device too.
+TEST_F(GpuParity, DecodeGraphsReplayTheOpByOpStepsBitForBit) {
+  auto ops = CudaOps::create(0);
+  Transformer cpu(openModelFiles(modelDir("fixture-small")), nullptr);
+  ResidentExpertStore below(cpu.weights());
+  auto gpu = testing::cudaBackbone(*ops, cpu, below);
+  const auto ids = randomIds(130, cpu.config().vocabSize, 21);
+  for (Numerics numerics : {Numerics::Official, Numerics::Fp32}) {
+    const std::size_t before = gpu->graphLaunches();
+    const auto replayed = testing::decodeOnGpu(*gpu, ids, numerics);
+    EXPECT_EQ(gpu->graphLaunches() - before, ids.size() * cpu.weights().layers.size());
+    gpu->setDecodeGraphs(false);
+    const auto stepwise = testing::decodeOnGpu(*gpu, ids, numerics);
+    gpu->setDecodeGraphs(true);
+    ASSERT_EQ(replayed.size(), stepwise.size());
+    EXPECT_EQ(std::memcmp(replayed.data(), stepwise.data(), replayed.size() * sizeof(float)), 0);
   }
 }
 
