@@ -36,8 +36,8 @@ FLINT_CUDA_EXPORT int flint_cuda_add_rows_by_token(FlintCudaContext* ctx, float*
   if (tokens == 0 || width == 0) return FLINT_CUDA_OK;
   if (!dst || !offsets || !rows || !src)
     return fail("The CUDA add of rows by token was called with a null pointer.");
-  const unsigned long long total = tokens * width, blocks = (total + kThreads - 1) / kThreads;
-  addRowsByTokenKernel<<<unsigned(blocks < 65535 ? blocks : 65535), kThreads, 0,
-                         rawStream(stream)>>>(dst, offsets, rows, total, width, src);
+  const unsigned long long total = tokens * width;
+  addRowsByTokenKernel<<<gridStrideBlocks(total, kThreads), kThreads, 0, rawStream(stream)>>>(
+      dst, offsets, rows, total, width, src);
   return checkLaunch("addRowsByToken");
 }

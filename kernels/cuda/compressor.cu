@@ -10,11 +10,6 @@ namespace {
 
 constexpr unsigned kThreads = 256;
 
-unsigned gridFor(unsigned long long count) {
-  const unsigned long long blocks = (count + kThreads - 1) / kThreads;
-  return unsigned(blocks < 65535 ? (blocks ? blocks : 1) : 65535);
-}
-
 // The entries a run over positions start..start+tokens-1 completes: the windows that end in it,
 // first .. first + count - 1.
 struct EntryRange {
@@ -145,11 +140,12 @@ FLINT_CUDA_EXPORT int flint_cuda_compress(FlintCudaContext* ctx, const FlintCuda
                                          ? mostEntries(c->tokens, c->ratio)
                                          : completedEntries(c->start, c->tokens, c->ratio).count;
   if (entries > 0) {
-    compressEntriesKernel<<<gridFor(entries * c->width), kThreads, 0, rawStream(stream)>>>(*c);
+    compressEntriesKernel<<<gridStrideBlocks(entries * c->width), kThreads, 0, rawStream(stream)>>>(
+        *c);
     if (const int s = checkLaunch("compressEntries")) return s;
   }
   const unsigned long long ringRows = c->tokens < 2 * c->ratio ? c->tokens : 2 * c->ratio;
-  compressRingsKernel<<<gridFor(ringRows * c->channels), kThreads, 0, rawStream(stream)>>>(
+  compressRingsKernel<<<gridStrideBlocks(ringRows * c->channels), kThreads, 0, rawStream(stream)>>>(
       *c, ringRows);
   return checkLaunch("compressRings");
 }
@@ -168,7 +164,7 @@ FLINT_CUDA_EXPORT int flint_cuda_commit_entries(FlintCudaContext* ctx, const flo
   const unsigned long long count =
       startOnDevice ? mostEntries(tokens, ratio) : completedEntries(start, tokens, ratio).count;
   if (count == 0) return FLINT_CUDA_OK;
-  commitEntriesKernel<<<gridFor(count * width), kThreads, 0, rawStream(stream)>>>(
+  commitEntriesKernel<<<gridStrideBlocks(count * width), kThreads, 0, rawStream(stream)>>>(
       staging, entries, width, ratio, start, startOnDevice, tokens);
   return checkLaunch("commitEntries");
 }

@@ -10,11 +10,6 @@ namespace {
 
 constexpr unsigned kThreads = 256;
 
-unsigned gridFor(unsigned long long count) {
-  const unsigned long long blocks = (count + kThreads - 1) / kThreads;
-  return unsigned(blocks < 65535 ? (blocks ? blocks : 1) : 65535);
-}
-
 // out [tokens, streams, hidden]: a bf16 widens to fp32 by shifting its bits into the top half.
 __global__ void embedKernel(const unsigned short* embed, const int* ids, unsigned long long count,
                             unsigned long long hidden, unsigned long long streams, float* out) {
@@ -88,8 +83,8 @@ FLINT_CUDA_EXPORT int flint_cuda_embed(FlintCudaContext* ctx, const unsigned sho
   if (tokens == 0 || hidden == 0 || streams == 0) return FLINT_CUDA_OK;
   if (!embed || !ids || !out) return fail("The CUDA embedding was called with a null pointer.");
   const unsigned long long count = tokens * streams * hidden;
-  embedKernel<<<gridFor(count), kThreads, 0, rawStream(stream)>>>(embed, ids, count, hidden,
-                                                                  streams, out);
+  embedKernel<<<gridStrideBlocks(count), kThreads, 0, rawStream(stream)>>>(embed, ids, count,
+                                                                           hidden, streams, out);
   return checkLaunch("embed");
 }
 
@@ -104,7 +99,7 @@ FLINT_CUDA_EXPORT int flint_cuda_scale(FlintCudaContext* ctx, float* x, FlintCud
   if (const int s = useDevice(ctx)) return s;
   if (n == 0) return FLINT_CUDA_OK;
   if (!x) return fail("The CUDA op scale was called with a null pointer.");
-  scaleKernel<<<gridFor(n), kThreads, 0, rawStream(stream)>>>(x, n, factor);
+  scaleKernel<<<gridStrideBlocks(n), kThreads, 0, rawStream(stream)>>>(x, n, factor);
   return checkLaunch("scale");
 }
 
@@ -113,7 +108,7 @@ FLINT_CUDA_EXPORT int flint_cuda_add(FlintCudaContext* ctx, float* y, const floa
   if (const int s = useDevice(ctx)) return s;
   if (n == 0) return FLINT_CUDA_OK;
   if (!y || !x) return fail("The CUDA op add was called with a null pointer.");
-  addKernel<<<gridFor(n), kThreads, 0, rawStream(stream)>>>(y, x, n);
+  addKernel<<<gridStrideBlocks(n), kThreads, 0, rawStream(stream)>>>(y, x, n);
   return checkLaunch("add");
 }
 
@@ -141,7 +136,7 @@ FLINT_CUDA_EXPORT int flint_cuda_gather_rows(FlintCudaContext* ctx, const float*
   if (const int s = useDevice(ctx)) return s;
   if (count == 0 || width == 0) return FLINT_CUDA_OK;
   if (!src || !rows || !dst) return fail("The CUDA row gather was called with a null pointer.");
-  gatherRowsKernel<<<gridFor(count * width), kThreads, 0, rawStream(stream)>>>(
+  gatherRowsKernel<<<gridStrideBlocks(count * width), kThreads, 0, rawStream(stream)>>>(
       src, rows, count * width, width, dst);
   return checkLaunch("gatherRows");
 }
@@ -154,7 +149,7 @@ FLINT_CUDA_EXPORT int flint_cuda_scatter_add_rows(FlintCudaContext* ctx, float* 
   if (count == 0 || width == 0) return FLINT_CUDA_OK;
   if (!dst || !rows || !src)
     return fail("The CUDA row scatter-add was called with a null pointer.");
-  scatterAddRowsKernel<<<gridFor(count * width), kThreads, 0, rawStream(stream)>>>(
+  scatterAddRowsKernel<<<gridStrideBlocks(count * width), kThreads, 0, rawStream(stream)>>>(
       dst, rows, count * width, width, src);
   return checkLaunch("scatterAddRows");
 }
@@ -171,7 +166,7 @@ FLINT_CUDA_EXPORT int flint_cuda_ring_update(FlintCudaContext* ctx, float* ring,
   if (!startOnDevice && start < 0)
     return fail("The CUDA ring update was given the negative start position %lld.", start);
   const unsigned long long keep = tokens < ringRows ? tokens : ringRows;
-  ringUpdateKernel<<<gridFor(keep * width), kThreads, 0, rawStream(stream)>>>(
+  ringUpdateKernel<<<gridStrideBlocks(keep * width), kThreads, 0, rawStream(stream)>>>(
       ring, ringRows, width, rows, tokens, keep, start, startOnDevice);
   return checkLaunch("ringUpdate");
 }

@@ -105,11 +105,6 @@ __global__ void hcPostKernel(const float* f, const float* res, const float* post
   }
 }
 
-unsigned gridFor(unsigned long long count) {
-  const unsigned long long blocks = (count + kThreads - 1) / kThreads;
-  return unsigned(blocks < 65535 ? (blocks ? blocks : 1) : 65535);
-}
-
 }  // namespace
 }  // namespace flint::cuda
 
@@ -144,7 +139,7 @@ FLINT_CUDA_EXPORT int flint_cuda_hc_weighted_sum(FlintCudaContext* ctx, const fl
   if (const int s = useDevice(ctx)) return s;
   if (tokens == 0 || hidden == 0) return FLINT_CUDA_OK;
   if (!x || !pre || !y) return fail("The CUDA mHC weighted sum was called with a null pointer.");
-  hcWeightedSumKernel<<<gridFor(tokens * hidden), kThreads, 0, rawStream(stream)>>>(
+  hcWeightedSumKernel<<<gridStrideBlocks(tokens * hidden), kThreads, 0, rawStream(stream)>>>(
       x, pre, tokens, streams, hidden, y);
   return checkLaunch("hcWeightedSum");
 }
@@ -157,7 +152,7 @@ FLINT_CUDA_EXPORT int flint_cuda_hc_post(FlintCudaContext* ctx, const float* f, 
   if (tokens == 0 || streams == 0 || hidden == 0) return FLINT_CUDA_OK;
   if (!f || !res || !post || !comb || !out)
     return fail("The CUDA mHC post op was called with a null pointer.");
-  hcPostKernel<<<gridFor(tokens * streams * hidden), kThreads, 0, rawStream(stream)>>>(
+  hcPostKernel<<<gridStrideBlocks(tokens * streams * hidden), kThreads, 0, rawStream(stream)>>>(
       f, res, post, comb, tokens, streams, hidden, out);
   return checkLaunch("hcPost");
 }

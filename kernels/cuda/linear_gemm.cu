@@ -36,11 +36,6 @@ __global__ void dequantTileKernel(FlintCudaWeight w, unsigned long long r0, unsi
   }
 }
 
-unsigned gridFor(unsigned long long count) {
-  const unsigned long long blocks = (count + 255) / 256;
-  return unsigned(blocks < 65535 ? (blocks ? blocks : 1) : 65535);
-}
-
 // The largest power of two (at most 256) that divides the address: what cuBLASLt may assume.
 unsigned alignmentOf(const void* p) {
   const auto address = reinterpret_cast<unsigned long long>(p);
@@ -168,13 +163,13 @@ FLINT_CUDA_EXPORT int flint_cuda_linear_gemm(FlintCudaContext* ctx, const FlintC
                                              &workspaceBytes, sizeof(workspaceBytes));
   if (st != CUBLAS_STATUS_SUCCESS) return failCublas("cuBLASLt could not describe a GEMM", st);
 
-  toBf16Kernel<<<gridFor(tokens * w->cols), 256, 0, g.stream>>>(x, tokens, w->cols, ld,
-                                                                static_cast<__nv_bfloat16*>(g.xb));
+  toBf16Kernel<<<gridStrideBlocks(tokens * w->cols), 256, 0, g.stream>>>(
+      x, tokens, w->cols, ld, static_cast<__nv_bfloat16*>(g.xb));
   if (const int s = checkLaunch("toBf16")) return s;
   for (unsigned long long r0 = 0; r0 < w->rows; r0 += tileRows) {
     const unsigned long long m = w->rows - r0 < tileRows ? w->rows - r0 : tileRows;
     // Stream order keeps this tile's dequantization behind the previous tile's GEMM.
-    dequantTileKernel<<<gridFor(m * w->cols), 256, 0, g.stream>>>(
+    dequantTileKernel<<<gridStrideBlocks(m * w->cols), 256, 0, g.stream>>>(
         *w, r0, m, ld, static_cast<__nv_bfloat16*>(g.tile));
     if (const int s = checkLaunch("dequantTile")) return s;
     if (const int s = multiplyTile(ctx, g, *w, m, tokens, ld, y + r0)) return s;

@@ -18,6 +18,13 @@ struct FlintCudaContext {
 
 namespace flint::cuda {
 
+// Blocks of `threads` for a grid-stride kernel over `count` items: enough to cover them, at
+// least one, at most 65535 (the stride loop covers the rest).
+inline unsigned gridStrideBlocks(unsigned long long count, unsigned threads = 256) {
+  const unsigned long long blocks = (count + threads - 1) / threads;
+  return unsigned(blocks < 65535 ? (blocks ? blocks : 1) : 65535);
+}
+
 // Sets this thread's last error to a printf-formatted sentence; returns FLINT_CUDA_ERROR.
 int fail(const char* format, ...) __attribute__((format(printf, 1, 2)));
 // "<what> (<error name>: <error string>)." as the last error; returns FLINT_CUDA_ERROR.

@@ -10,11 +10,6 @@ namespace {
 constexpr unsigned kThreads = 256;
 constexpr unsigned long long kMaxHadamard = 8192;  // floats in shared memory per row
 
-unsigned gridFor(unsigned long long count) {
-  const unsigned long long blocks = (count + kThreads - 1) / kThreads;
-  return unsigned(blocks < 65535 ? (blocks ? blocks : 1) : 65535);
-}
-
 // One block per row: a double sum of squares (as the CPU does), then the scaled copy.
 __global__ void rmsNormKernel(const float* x, const float* w, unsigned long long n, float eps,
                               float* out) {
@@ -154,7 +149,7 @@ FLINT_CUDA_EXPORT int flint_cuda_rotate_pairs(FlintCudaContext* ctx, float* x, F
   if (const int s = needPointers("rotatePairs", x, cos, sin)) return s;
   if (rowsPerPosition == 0)
     return fail("The CUDA op rotatePairs was given 0 rows per position; it needs at least 1.");
-  rotatePairsKernel<<<gridFor(rows * pairs), kThreads, 0, rawStream(stream)>>>(
+  rotatePairsKernel<<<gridStrideBlocks(rows * pairs), kThreads, 0, rawStream(stream)>>>(
       x, rows, rowStride, cos, sin, rowsPerPosition, pairs, conjugate != 0);
   return checkLaunch("rotatePairs");
 }
@@ -174,7 +169,7 @@ FLINT_CUDA_EXPORT int flint_cuda_round_to_bf16(FlintCudaContext* ctx, float* x, 
   if (const int s = useDevice(ctx)) return s;
   if (n == 0) return FLINT_CUDA_OK;
   if (const int s = needPointers("roundToBf16", x)) return s;
-  roundToBf16Kernel<<<gridFor(n), kThreads, 0, rawStream(stream)>>>(x, n);
+  roundToBf16Kernel<<<gridStrideBlocks(n), kThreads, 0, rawStream(stream)>>>(x, n);
   return checkLaunch("roundToBf16");
 }
 
@@ -215,7 +210,7 @@ FLINT_CUDA_EXPORT int flint_cuda_swiglu(FlintCudaContext* ctx, float* g, const f
   if (const int s = useDevice(ctx)) return s;
   if (tokens == 0 || n == 0) return FLINT_CUDA_OK;
   if (const int s = needPointers("swiglu", g, u)) return s;
-  swigluKernel<<<gridFor(tokens * n), kThreads, 0, rawStream(stream)>>>(g, u, tokenWeights,
-                                                                        tokens * n, n, limit);
+  swigluKernel<<<gridStrideBlocks(tokens * n), kThreads, 0, rawStream(stream)>>>(
+      g, u, tokenWeights, tokens * n, n, limit);
   return checkLaunch("swiglu");
 }
