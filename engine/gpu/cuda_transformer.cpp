@@ -234,15 +234,15 @@ void CudaTransformer::fakeQuantE4m3Prefix(float* x, std::size_t rows, std::size_
   ops_.copy2d(x, stride * 4, staged, n * 4, n * 4, rows, stream_);
 }
 
-void CudaTransformer::angles(const RopeTable& rope, std::span<const std::int64_t> positions,
-                             float* cos, float* sin) {
+void CudaTransformer::angles(const RopeTable& rope, std::int64_t first, std::int64_t step,
+                             std::size_t count, float* cos, float* sin) {
   const std::size_t pairs = rope.pairs();
-  float* c = grow(s_->cosHost, positions.size() * pairs);
-  float* s = grow(s_->sinHost, positions.size() * pairs);
-  for (std::size_t i = 0; i < positions.size(); ++i)
-    rope.angles(positions[i], c + i * pairs, s + i * pairs);
-  ops_.copyToDevice(cos, c, positions.size() * pairs * 4);
-  ops_.copyToDevice(sin, s, positions.size() * pairs * 4);
+  float* c = grow(s_->cosHost, count * pairs);
+  float* s = grow(s_->sinHost, count * pairs);
+  for (std::size_t i = 0; i < count; ++i)
+    rope.angles(first + std::int64_t(i) * step, c + i * pairs, s + i * pairs);
+  ops_.copyToDevice(cos, c, count * pairs * 4);
+  ops_.copyToDevice(sin, s, count * pairs * 4);
 }
 
 // ---- mHC ---------------------------------------------------------------------------------
@@ -310,9 +310,8 @@ void CudaTransformer::compressEntries(const DeviceCompressor& w, DeviceCompresso
     cos = s_->decodeEntryCos.as<float>() + at;
     sin = s_->decodeEntrySin.as<float>() + at;
   } else {
-    std::vector<std::int64_t> positions(rows);
-    for (std::size_t i = 0; i < rows; ++i) positions[i] = std::int64_t((first + i) * ratio);
-    angles(rope, positions, s_->entryCos.as<float>(), s_->entrySin.as<float>());
+    angles(rope, std::int64_t(first * ratio), std::int64_t(ratio), rows, s_->entryCos.as<float>(),
+           s_->entrySin.as<float>());
   }
   // As pushCompressorToken finishes an entry: norm, bf16, RoPE at the window's first
   // position, bf16; then the branch's own rounding.
@@ -621,8 +620,7 @@ void CudaTransformer::prepareDecodeStep(DeviceCache& cache, std::int64_t start) 
     if (ratio == 0) continue;
     const std::int64_t first = std::max<std::int64_t>(0, start + 1 - ratio);
     const std::size_t at = s.tableOffset.at(ratio) * pairs;
-    angles(rope, std::span(&first, 1), s.decodeEntryCos.as<float>() + at,
-           s.decodeEntrySin.as<float>() + at);
+    angles(rope, first, 1, 1, s.decodeEntryCos.as<float>() + at, s.decodeEntrySin.as<float>() + at);
   }
 }
 
@@ -664,12 +662,10 @@ void CudaTransformer::pass(std::span<const std::int32_t> ids, DeviceCache& cache
   ops_.copyToDevice(s.ids.data(), ids.data(), T * 4);
   ops_.embed(weights_.embed, s.ids.as<std::int32_t>(), T, d, n, s.X.as<float>(), stream_);
 
-  std::vector<std::int64_t> positions(T);
-  for (std::size_t t = 0; t < T; ++t) positions[t] = start + std::int64_t(t);
   const std::size_t pairs = std::size_t(c.qkRopeHeadDim) / 2;
   for (const auto& [ratio, rope] : ropes_) {
     const std::size_t at = s.tableOffset.at(ratio) * pairs;
-    angles(rope, positions, s.cos.as<float>() + at, s.sin.as<float>() + at);
+    angles(rope, start, 1, T, s.cos.as<float>() + at, s.sin.as<float>() + at);
   }
 
   const bool graphs = T == 1 && decodeGraphs_;

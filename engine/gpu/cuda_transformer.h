@@ -106,9 +106,10 @@ class CudaTransformer {
   void copy(float* dst, const float* src, std::size_t n);
   // Fake-quantizes the first n of each of `rows` rows, `stride` floats apart.
   void fakeQuantE4m3Prefix(float* x, std::size_t rows, std::size_t stride, std::size_t n);
-  // cos/sin of `positions` into device tables [positions.size(), pairs].
-  void angles(const RopeTable& rope, std::span<const std::int64_t> positions, float* cos,
-              float* sin);
+  // cos/sin of positions first, first + step, ... (count of them) into device tables
+  // [count, pairs]; no allocation once the host staging has grown.
+  void angles(const RopeTable& rope, std::int64_t first, std::int64_t step, std::size_t count,
+              float* cos, float* sin);
 
   const CudaOps& ops_;
   const Transformer& model_;

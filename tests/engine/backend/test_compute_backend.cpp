@@ -1,6 +1,7 @@
 // The CUDA module is optional at run time: whatever is missing (module, runtime libraries,
 // driver, device), the engine says why and computes on the CPU.
 #include "engine/backend/compute_backend.h"
+#include "tests/engine/scoped_env.h"
 
 #include <gtest/gtest.h>
 
@@ -10,23 +11,7 @@
 namespace flint::engine {
 namespace {
 
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_.empty())
-      unsetenv(name_);
-    else
-      setenv(name_, old_.c_str(), 1);
-  }
-
- private:
-  const char* name_;
-  std::string old_;
-};
+using testing::ScopedEnv;
 
 void expectCpuFallback(const std::string& reasonPart) {
   const ComputeBackend b = chooseComputeBackend();
@@ -42,7 +27,7 @@ TEST(ComputeBackend, MissingModuleFallsBackToCpu) {
 }
 
 TEST(ComputeBackend, UnloadableFileFallsBackToCpu) {
-  const std::string path = testing::TempDir() + "/garbage_module.so";
+  const std::string path = ::testing::TempDir() + "/garbage_module.so";
   std::ofstream(path) << "this is not an ELF file";
   ScopedEnv env("FLINT_CUDA_MODULE", path);
   expectCpuFallback("could not be loaded");

@@ -10,6 +10,8 @@
 
 #include "tests/engine/backend/cuda_test_support.h"
 
+#include "tests/engine/scoped_env.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -175,19 +177,15 @@ TEST_F(HostOps, AllocatingMoreThanIsFreeFailsWithASentence) {
 }
 
 TEST_F(HostOps, DeviceSizeComesFromTheEnvironment) {
-  const char* old = std::getenv("FLINT_HOST_OPS_DEVICE_BYTES");
-  const std::string saved = old ? old : "";
   const unsigned long long used =
       module()->probe().devices.at(0).totalBytes - module()->probe().devices.at(0).freeBytes;
-  ::setenv("FLINT_HOST_OPS_DEVICE_BYTES", std::to_string(used + (1 << 20)).c_str(), 1);
-  EXPECT_EQ(freeBytes(), 1u << 20);
-  EXPECT_THROW(ops()->allocate((1 << 20) + 1), CudaError);
-  ::setenv("FLINT_HOST_OPS_DEVICE_BYTES", "lots", 1);
+  {
+    testing::ScopedEnv bytes("FLINT_HOST_OPS_DEVICE_BYTES", std::to_string(used + (1 << 20)));
+    EXPECT_EQ(freeBytes(), 1u << 20);
+    EXPECT_THROW(ops()->allocate((1 << 20) + 1), CudaError);
+  }
+  testing::ScopedEnv bad("FLINT_HOST_OPS_DEVICE_BYTES", "lots");
   EXPECT_FALSE(module()->probe().usable);
-  if (old)
-    ::setenv("FLINT_HOST_OPS_DEVICE_BYTES", saved.c_str(), 1);
-  else
-    ::unsetenv("FLINT_HOST_OPS_DEVICE_BYTES");
 }
 
 TEST_F(HostOps, OpsRefuseBuffersTooSmallForTheirShape) {

@@ -6,6 +6,7 @@
 #include "engine/engine.h"
 #include "engine/model/model_error.h"
 #include "tests/engine/gpu/backbone_test_support.h"
+#include "tests/engine/scoped_env.h"
 
 #include <gtest/gtest.h>
 
@@ -25,26 +26,7 @@ using Case = testing::BackboneCase;
 using testing::greedyReply;
 using testing::modelDir;
 using testing::randomIds;
-
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_.empty())
-      ::unsetenv(name_);
-    else
-      ::setenv(name_, old_.c_str(), 1);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::string old_;
-};
+using testing::ScopedEnv;
 
 // Equal as bits, and where not, the first difference in words.
 ::testing::AssertionResult sameBits(const std::vector<float>& cpu, const std::vector<float>& gpu) {
